@@ -1,0 +1,90 @@
+import { tenantsRoutes } from './api/admin/tenants.routes.js';
+import { tokensRoutes } from './api/admin/tokens.routes.js';
+import { createServer, type Server } from './api/http/server.js';
+import { healthRoutes } from './api/system/health.routes.js';
+import { createTokensService, type TokensService } from './modules/auth/tokens.service.js';
+import { createOutboxRelay, type OutboxRelay } from './modules/events/outbox-relay.js';
+import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
+import type { Config } from './platform/config/config.js';
+import { openStore, type Store } from './platform/db/db.js';
+import { createEmbeddedQueue } from './platform/jobs/embedded-queue.js';
+import type { JobQueue } from './platform/jobs/jobs.js';
+import { createPgBossQueue } from './platform/jobs/pgboss-queue.js';
+import { createLogger, type Logger } from './platform/log/log.js';
+
+export interface Services {
+  tenants: TenantsService;
+  tokens: TokensService;
+}
+
+export interface App {
+  config: Config;
+  log: Logger;
+  store: Store;
+  queue: JobQueue;
+  outbox: OutboxRelay;
+  services: Services;
+  server: Server;
+  /** Set on first start when no admin token was configured: print it once. */
+  createdOwnerToken: string | undefined;
+  /** Starts jobs and the outbox relay, then listens. Returns the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting requests, finishes in-flight requests and jobs, closes the database. */
+  close(): Promise<void>;
+}
+
+/** The composition root: opens the store, migrates, builds modules, registers every face. */
+export async function createApp(config: Config, options: { log?: Logger } = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await store.migrate();
+  const { db } = store;
+
+  const queue: JobQueue = config.databaseUrl
+    ? createPgBossQueue({ connectionString: config.databaseUrl, log, pollMs: config.jobsPollMs })
+    : createEmbeddedQueue({ db, log, pollMs: config.jobsPollMs });
+  const outbox = createOutboxRelay({ db, log, pollMs: config.jobsPollMs });
+
+  const services: Services = {
+    tenants: createTenantsService({ db }),
+    tokens: createTokensService({ db }),
+  };
+  const { createdToken } = await services.tenants.bootstrap(config.adminToken);
+
+  const server = await createServer({
+    log,
+    tokens: services.tokens,
+    bodyLimitBytes: config.bodyLimitBytes,
+    rateLimit: config.rateLimit,
+  });
+  await healthRoutes(server, { store });
+  await tokensRoutes(server, services);
+  await tenantsRoutes(server, services);
+  await server.ready();
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    log,
+    store,
+    queue,
+    outbox,
+    services,
+    server,
+    createdOwnerToken: createdToken,
+    async listen() {
+      await queue.start();
+      outbox.start();
+      return server.listen({ port: config.port, host: config.host });
+    },
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        await outbox.stop();
+        await queue.stop();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

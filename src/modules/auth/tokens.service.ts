@@ -1,0 +1,268 @@
+import { constantTimeEqual, randomSecret, sha256Hex } from '../../platform/crypto/crypto.js';
+import type { Db, Executor } from '../../platform/db/db.js';
+import { nowIso } from '../../platform/db/json.js';
+import { AppError, notFound } from '../../platform/errors/app-error.js';
+import { newId } from '../../platform/ids/ids.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { iamRepo } from '../iam/iam.repo.js';
+import { resolveActions } from '../iam/iam.service.js';
+import { type Actor, requireAction } from './actor.js';
+
+export const TOKEN_PREFIX = 'sl_';
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: string;
+  hint: string;
+  apiVersion: string;
+  personId: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+export interface CreateTokenInput {
+  name: string;
+  /** Role name (built-in or custom). */
+  role: string;
+  expiresAt?: string | null;
+  personId?: string | null;
+  apiVersion?: '1.0' | '1.1';
+}
+
+/** Generates a new token secret: `sl_` + 43 URL-safe characters (256 random bits). */
+export function generateToken(): string {
+  return randomSecret(TOKEN_PREFIX);
+}
+
+/**
+ * Inserts a token without authorization checks (bootstrap, tenant creation). The plaintext is
+ * hashed; only the hash and a four-character hint are stored.
+ */
+export async function insertToken(
+  db: Executor,
+  tenantId: string,
+  input: { name: string; roleId: string; plaintext: string; createdBy: string | null } & Omit<
+    CreateTokenInput,
+    'name' | 'role'
+  >,
+): Promise<string> {
+  const id = newId('tok');
+  await db
+    .insertInto('api_tokens')
+    .values({
+      tenant_id: tenantId,
+      id,
+      name: input.name,
+      token_hash: sha256Hex(input.plaintext),
+      token_hint: input.plaintext.slice(-4),
+      role_id: input.roleId,
+      person_id: input.personId ?? null,
+      api_version: input.apiVersion ?? '1.1',
+      expires_at: input.expiresAt ?? null,
+      revoked_at: null,
+      last_used_at: null,
+      created_by: input.createdBy,
+      created_at: nowIso(),
+    })
+    .execute();
+  return id;
+}
+
+/** Tokens: authentication of bearer secrets and their administration. */
+export function createTokensService({ db }: { db: Db }) {
+  return {
+    /**
+     * Resolves a bearer secret to an actor, or throws 401. Revoked and expired tokens, and tokens
+     * of deactivated people, are refused.
+     */
+    async authenticate(secret: string, requestId?: string): Promise<Actor> {
+      if (!secret.startsWith(TOKEN_PREFIX)) throw new AppError('unauthorized', 'Invalid API token');
+      const hash = sha256Hex(secret);
+      const row = await db
+        .selectFrom('api_tokens as t')
+        .leftJoin('people as p', (j) =>
+          j.onRef('p.tenant_id', '=', 't.tenant_id').onRef('p.id', '=', 't.person_id'),
+        )
+        .select([
+          't.tenant_id',
+          't.id',
+          't.name',
+          't.token_hash',
+          't.role_id',
+          't.person_id',
+          't.api_version',
+          't.expires_at',
+          't.revoked_at',
+          't.last_used_at',
+          'p.email',
+          'p.status as person_status',
+        ])
+        .where('t.token_hash', '=', hash)
+        .executeTakeFirst();
+      // The index lookup is by hash; the comparison below is constant-time on the stored value.
+      if (!row || !constantTimeEqual(row.token_hash, hash))
+        throw new AppError('unauthorized', 'Invalid API token');
+      const now = nowIso();
+      if (row.revoked_at) throw new AppError('unauthorized', 'API token has been revoked');
+      if (row.expires_at && row.expires_at <= now)
+        throw new AppError('unauthorized', 'API token has expired');
+      if (row.person_id && row.person_status !== 'active') {
+        throw new AppError('unauthorized', 'API token belongs to a deactivated person');
+      }
+      if (!row.last_used_at || Date.parse(row.last_used_at) < Date.now() - LAST_USED_RESOLUTION_MS) {
+        await db
+          .updateTable('api_tokens')
+          .set({ last_used_at: now })
+          .where('tenant_id', '=', row.tenant_id)
+          .where('id', '=', row.id)
+          .execute();
+      }
+      const actions = await resolveActions(db, row.tenant_id, {
+        roleIds: [row.role_id],
+        personId: row.person_id,
+      });
+      return {
+        tenantId: row.tenant_id,
+        type: 'token',
+        id: row.id,
+        name: row.name,
+        email: row.email ?? null,
+        personId: row.person_id,
+        roleIds: [row.role_id],
+        actions,
+        apiVersion: row.api_version,
+        requestId,
+      };
+    },
+
+    /**
+     * Creates a token and returns its secret (shown once). A caller can only hand out a role whose
+     * actions it holds itself.
+     */
+    async create(actor: Actor, input: CreateTokenInput): Promise<{ token: string; info: TokenInfo }> {
+      requireAction(actor, 'tokens:write');
+      return db.transaction().execute(async (trx) => {
+        const role = await iamRepo.findRoleByName(trx, actor.tenantId, input.role);
+        if (!role) throw new AppError('bad_request', `role: unknown role '${input.role}'`, { field: 'role' });
+        const roleActions = await resolveActions(trx, actor.tenantId, { roleIds: [role.id], personId: null });
+        const missing = [...roleActions].filter((a) => !actor.actions.has(a));
+        if (missing.length > 0) {
+          throw new AppError(
+            'forbidden',
+            `Cannot grant role '${input.role}': it includes actions you do not hold (${missing.slice(0, 5).join(', ')})`,
+            { missing },
+          );
+        }
+        if (input.expiresAt && input.expiresAt <= nowIso()) {
+          throw new AppError('bad_request', 'expiresAt: must be in the future', { field: 'expiresAt' });
+        }
+        if (input.personId) {
+          const person = await trx
+            .selectFrom('people')
+            .select('id')
+            .where('tenant_id', '=', actor.tenantId)
+            .where('id', '=', input.personId)
+            .executeTakeFirst();
+          if (!person)
+            throw new AppError('bad_request', `personId: no person ${input.personId}`, { field: 'personId' });
+        }
+        const plaintext = generateToken();
+        const id = await insertToken(trx, actor.tenantId, {
+          ...input,
+          roleId: role.id,
+          plaintext,
+          createdBy: actor.id,
+        });
+        await recordAudit(trx, actor, {
+          action: 'token.created',
+          targetType: 'token',
+          targetId: id,
+          details: { name: input.name, role: input.role, expiresAt: input.expiresAt ?? null },
+        });
+        const [info] = await listInfo(trx, actor.tenantId, id);
+        if (!info) throw new AppError('internal', 'Token vanished after insert');
+        return { token: plaintext, info };
+      });
+    },
+
+    async list(actor: Actor): Promise<TokenInfo[]> {
+      requireAction(actor, 'tokens:read');
+      return listInfo(db, actor.tenantId);
+    },
+
+    async get(actor: Actor, id: string): Promise<TokenInfo> {
+      requireAction(actor, 'tokens:read');
+      const [info] = await listInfo(db, actor.tenantId, id);
+      if (!info) throw notFound('Token', id);
+      return info;
+    },
+
+    /** Revokes a token; it stops working on the next request. Revoking twice is a no-op. */
+    async revoke(actor: Actor, id: string): Promise<TokenInfo> {
+      requireAction(actor, 'tokens:write');
+      return db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('api_tokens')
+          .select(['id', 'revoked_at'])
+          .where('tenant_id', '=', actor.tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!existing) throw notFound('Token', id);
+        if (!existing.revoked_at) {
+          await trx
+            .updateTable('api_tokens')
+            .set({ revoked_at: nowIso() })
+            .where('tenant_id', '=', actor.tenantId)
+            .where('id', '=', id)
+            .execute();
+          await recordAudit(trx, actor, { action: 'token.revoked', targetType: 'token', targetId: id });
+        }
+        const [info] = await listInfo(trx, actor.tenantId, id);
+        if (!info) throw notFound('Token', id);
+        return info;
+      });
+    },
+  };
+}
+
+/** Token descriptions of a tenant (one when an id is given), oldest first. Never the hash. */
+async function listInfo(db: Executor, tenantId: string, id?: string): Promise<TokenInfo[]> {
+  let query = db
+    .selectFrom('api_tokens as t')
+    .innerJoin('iam_roles as r', (j) =>
+      j.onRef('r.tenant_id', '=', 't.tenant_id').onRef('r.id', '=', 't.role_id'),
+    )
+    .select([
+      't.id',
+      't.name',
+      'r.name as role',
+      't.token_hint',
+      't.api_version',
+      't.person_id',
+      't.expires_at',
+      't.revoked_at',
+      't.last_used_at',
+      't.created_at',
+    ])
+    .where('t.tenant_id', '=', tenantId);
+  if (id !== undefined) query = query.where('t.id', '=', id);
+  const rows = await query.orderBy('t.id').execute();
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    hint: `${TOKEN_PREFIX}…${t.token_hint}`,
+    apiVersion: t.api_version,
+    personId: t.person_id,
+    expiresAt: t.expires_at,
+    revokedAt: t.revoked_at,
+    lastUsedAt: t.last_used_at,
+    createdAt: t.created_at,
+  }));
+}
+
+export type TokensService = ReturnType<typeof createTokensService>;

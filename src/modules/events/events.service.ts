@@ -1,0 +1,103 @@
+import type { Db, Executor } from '../../platform/db/db.js';
+import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
+import { newId } from '../../platform/ids/ids.js';
+
+export interface DomainEvent {
+  id: string;
+  tenantId: string;
+  type: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface EventInput {
+  /** e.g. `user.created`, `user.deactivated`, `app_user.role_changed`, `sync.finished`. */
+  type: string;
+  subjectType?: string;
+  subjectId?: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Writes domain events to the outbox. Call with the transaction of the change that caused them:
+ * the events exist exactly when the change is committed, and are delivered after.
+ */
+export async function recordEvents(db: Executor, tenantId: string, events: EventInput[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const now = nowIso();
+  const rows = events.map((e) => ({
+    tenant_id: tenantId,
+    id: newId('evt'),
+    type: e.type,
+    subject_type: e.subjectType ?? null,
+    subject_id: e.subjectId ?? null,
+    payload: toJson(e.payload),
+    created_at: now,
+    dispatched_at: null,
+  }));
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto('events')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  }
+  return rows.map((r) => r.id);
+}
+
+/** Events not yet handed to subscribers, oldest first, across tenants. */
+export async function listPendingEvents(db: Db, limit: number): Promise<DomainEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('dispatched_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(toEvent);
+}
+
+export async function markDispatched(db: Executor, events: DomainEvent[]): Promise<void> {
+  const now = nowIso();
+  for (const e of events) {
+    await db
+      .updateTable('events')
+      .set({ dispatched_at: now })
+      .where('tenant_id', '=', e.tenantId)
+      .where('id', '=', e.id)
+      .execute();
+  }
+}
+
+/** A tenant's events, newest first. */
+export async function listEvents(
+  db: Db,
+  tenantId: string,
+  options: { limit: number; beforeId?: string; type?: string },
+): Promise<DomainEvent[]> {
+  let query = db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
+  if (options.beforeId) query = query.where('id', '<', options.beforeId);
+  if (options.type) query = query.where('type', '=', options.type);
+  return (await query.orderBy('id', 'desc').limit(options.limit).execute()).map(toEvent);
+}
+
+function toEvent(r: {
+  tenant_id: string;
+  id: string;
+  type: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  payload: unknown;
+  created_at: string;
+}): DomainEvent {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    type: r.type,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    payload: parseJson(r.payload, {}),
+    createdAt: r.created_at,
+  };
+}

@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+
+/** Environment variables Sightline reads, with their defaults. Documented in the README. */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  SIGHTLINE_ADMIN_TOKEN: Type.Optional(Type.String({ pattern: '^sl_[A-Za-z0-9_-]{20,}$' })),
+  SIGHTLINE_ENCRYPTION_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
+  SIGHTLINE_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  ALLOW_PRIVATE_WEBHOOK_URLS: Type.Boolean({ default: false }),
+  JOBS_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
+  DEMO: Type.Boolean({ default: false }),
+});
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  adminToken: string | undefined;
+  /** 32-byte key for AES-256-GCM encryption of secrets at rest. */
+  encryptionKey: Buffer;
+  publicUrl: string | undefined;
+  logLevel: string;
+  rateLimit: { max: number; windowMs: number };
+  bodyLimitBytes: number;
+  allowPrivateWebhookUrls: boolean;
+  jobsPollMs: number;
+  demo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
+const validateEnv = ajv.compile<Env>(EnvSchema);
+
+/**
+ * Reads and validates the configuration from environment variables. Every problem is reported
+ * at once in a ConfigError. In embedded mode a missing encryption key is generated into DATA_DIR.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  if (!validateEnv(input)) {
+    const problems = (validateEnv.errors ?? []).map((e) => {
+      const field = e.instancePath.replace(/^\//, '') || String(e.params.missingProperty ?? '');
+      return `${field}: ${e.message ?? 'is invalid'} (got ${JSON.stringify(input[field])})`;
+    });
+    throw new ConfigError(problems);
+  }
+  const parsed = input as unknown as Env;
+  const dataDir = resolve(parsed.DATA_DIR);
+  const problems: string[] = [];
+  let encryptionKey: Buffer | undefined;
+  if (parsed.SIGHTLINE_ENCRYPTION_KEY) {
+    encryptionKey = Buffer.from(parsed.SIGHTLINE_ENCRYPTION_KEY, 'base64');
+  } else if (parsed.DATABASE_URL) {
+    problems.push(
+      'SIGHTLINE_ENCRYPTION_KEY: required with DATABASE_URL (32 bytes, base64; e.g. `openssl rand -base64 32`)',
+    );
+  } else {
+    encryptionKey = loadOrCreateKeyFile(dataDir);
+  }
+  if (problems.length > 0 || !encryptionKey) throw new ConfigError(problems);
+  return {
+    port: parsed.PORT,
+    host: parsed.HOST,
+    dataDir,
+    databaseUrl: parsed.DATABASE_URL,
+    adminToken: parsed.SIGHTLINE_ADMIN_TOKEN,
+    encryptionKey,
+    publicUrl: parsed.SIGHTLINE_PUBLIC_URL,
+    logLevel: parsed.LOG_LEVEL,
+    rateLimit: { max: parsed.RATE_LIMIT_MAX, windowMs: parsed.RATE_LIMIT_WINDOW_MS },
+    bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+    allowPrivateWebhookUrls: parsed.ALLOW_PRIVATE_WEBHOOK_URLS,
+    jobsPollMs: parsed.JOBS_POLL_MS,
+    demo: parsed.DEMO,
+  };
+}
+
+function loadOrCreateKeyFile(dataDir: string): Buffer {
+  const path = join(dataDir, 'encryption.key');
+  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  mkdirSync(dataDir, { recursive: true });
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  writeFileSync(path, `${Buffer.from(key).toString('base64')}\n`, { mode: 0o600 });
+  return Buffer.from(key);
+}
+
+/** The documented variables, for the README and `sightline config`. */
+export const configVariables = Object.keys(EnvSchema.properties);

@@ -1,0 +1,49 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import * as initial from './migrations/001-initial.js';
+
+export interface MigrationContext {
+  dialect: 'sqlite' | 'postgres';
+}
+
+interface MigrationModule {
+  up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
+  down?(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
+}
+
+/** Every migration in order. A new migration is a new file in ./migrations added here. */
+const migrations: Record<string, MigrationModule> = {
+  '001-initial': initial,
+};
+
+function withContext(context: MigrationContext): Record<string, Migration> {
+  const out: Record<string, Migration> = {};
+  for (const [name, m] of Object.entries(migrations)) {
+    out[name] = {
+      up: (db) => m.up(db, context),
+      down: m.down ? (db) => m.down?.(db, context) ?? Promise.resolve() : undefined,
+    };
+  }
+  return out;
+}
+
+function createMigrator(db: Kysely<unknown>, context: MigrationContext): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => withContext(context) },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+}
+
+/** Applies every pending migration; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<unknown>, context: MigrationContext): Promise<string[]> {
+  const result: MigrationResultSet = await createMigrator(db, context).migrateToLatest();
+  if (result.error) throw result.error;
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of migrations not yet applied (empty when the schema is current). */
+export async function pendingMigrations(db: Kysely<unknown>, context: MigrationContext): Promise<string[]> {
+  const all = await createMigrator(db, context).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

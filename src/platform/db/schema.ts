@@ -1,0 +1,444 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** JSON columns: jsonb on PostgreSQL, text on SQLite. Written as JSON text, read through parseJson. */
+export type Json = ColumnType<unknown, string, string>;
+/** Timestamps are ISO-8601 UTC text (`2026-01-02T03:04:05.678Z`) on both stores: they sort as text. */
+export type Timestamp = string;
+/** Booleans are 0/1 integers on both stores. */
+export type Flag = ColumnType<number, number | undefined, number>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  slug: string;
+  domains: Json;
+  is_system: Flag;
+  settings: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PeopleTable {
+  tenant_id: string;
+  id: string;
+  external_id: string | null;
+  user_name: string;
+  user_name_lc: string;
+  email: string | null;
+  email_lc: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  status: string;
+  department: string | null;
+  title: string | null;
+  employee_number: string | null;
+  cost_center: string | null;
+  organization: string | null;
+  division: string | null;
+  manager_id: string | null;
+  is_external: Flag;
+  source: string;
+  attributes: Json;
+  custom: Json;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deactivated_at: Timestamp | null;
+}
+
+export interface GroupsTable {
+  tenant_id: string;
+  id: string;
+  display_name: string;
+  display_name_lc: string;
+  external_id: string | null;
+  description: string | null;
+  source: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GroupMembersTable {
+  tenant_id: string;
+  group_id: string;
+  person_id: string;
+  created_at: Timestamp;
+}
+
+export interface AppsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  name_lc: string;
+  state: string;
+  category: string | null;
+  url: string | null;
+  description: string | null;
+  vendor: string | null;
+  owner_id: string | null;
+  source: string;
+  custom: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface IntegrationsTable {
+  tenant_id: string;
+  id: string;
+  key: string;
+  name: string;
+  app_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface InstancesTable {
+  tenant_id: string;
+  id: string;
+  integration_id: string;
+  app_id: string;
+  name: string;
+  status: string;
+  notification_emails: Json;
+  settings: Json;
+  secrets: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AppAccountsTable {
+  tenant_id: string;
+  id: string;
+  app_id: string;
+  instance_id: string;
+  person_id: string | null;
+  external_id: string;
+  email: string | null;
+  email_lc: string | null;
+  name: string | null;
+  status: string;
+  role: string | null;
+  license: string | null;
+  last_used_at: Timestamp | null;
+  first_seen_at: Timestamp;
+  attributes: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deactivated_at: Timestamp | null;
+}
+
+export interface LicensesTable {
+  tenant_id: string;
+  id: string;
+  app_id: string;
+  instance_id: string | null;
+  external_id: string | null;
+  name: string;
+  total: number | null;
+  used: number | null;
+  price_per_unit_minor: number | null;
+  currency: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ContractsTable {
+  tenant_id: string;
+  id: string;
+  app_id: string | null;
+  external_id: string | null;
+  name: string;
+  status: string;
+  start_date: string | null;
+  end_date: string | null;
+  renewal_date: string | null;
+  auto_renew: Flag;
+  cost_minor: number | null;
+  currency: string | null;
+  billing_period: string | null;
+  owner_id: string | null;
+  notes: string | null;
+  custom: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TransactionsTable {
+  tenant_id: string;
+  id: string;
+  app_id: string | null;
+  instance_id: string | null;
+  external_id: string | null;
+  occurred_on: string;
+  amount_minor: number;
+  currency: string;
+  description: string | null;
+  vendor: string | null;
+  payment_method: string | null;
+  created_at: Timestamp;
+}
+
+export interface ActivitiesTable {
+  tenant_id: string;
+  id: string;
+  person_id: string | null;
+  app_id: string | null;
+  instance_id: string | null;
+  external_id: string | null;
+  occurred_at: Timestamp;
+  activity_type: string;
+  details: Json;
+  created_at: Timestamp;
+}
+
+export interface SyncsTable {
+  tenant_id: string;
+  id: string;
+  instance_id: string;
+  status: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  last_activity_at: Timestamp;
+  failure_reason: string | null;
+  stats: Json;
+  result: Json;
+  created_by: string | null;
+}
+
+export interface SyncPagesTable {
+  tenant_id: string;
+  sync_id: string;
+  kind: string;
+  entity: string;
+  page: number;
+  record_count: number;
+  received_at: Timestamp;
+}
+
+export interface WebhooksTable {
+  tenant_id: string;
+  id: string;
+  url: string;
+  description: string | null;
+  events: Json;
+  status: string;
+  secret: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Timestamp | null;
+  response_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventsTable {
+  tenant_id: string;
+  id: string;
+  type: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  payload: Json;
+  created_at: Timestamp;
+  dispatched_at: Timestamp | null;
+}
+
+export interface AuditEntriesTable {
+  tenant_id: string;
+  id: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_email: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details: Json;
+  request_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface FilesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  storage_key: string;
+  purpose: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface CustomFieldsTable {
+  tenant_id: string;
+  id: string;
+  entity: string;
+  key: string;
+  name: string;
+  type: string;
+  options: Json;
+  is_required: Flag;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IamResourceTypesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  is_builtin: Flag;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IamActionsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  resource_type_id: string | null;
+  is_builtin: Flag;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IamResourcesTable {
+  tenant_id: string;
+  id: string;
+  resource_type_id: string;
+  name: string;
+  description: string | null;
+  external_id: string | null;
+  attributes: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IamPermissionsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  is_builtin: Flag;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IamPermissionStatementsTable {
+  tenant_id: string;
+  permission_id: string;
+  action_name: string;
+  /** `*` for every resource, else an iam_resources id. */
+  resource: string;
+}
+
+export interface IamRolesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  claim_mapper: Json;
+  is_builtin: Flag;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IamRolePermissionsTable {
+  tenant_id: string;
+  role_id: string;
+  permission_id: string;
+}
+
+export interface IamRoleAssignmentsTable {
+  tenant_id: string;
+  role_id: string;
+  /** `person` or `group`; tokens carry their role in api_tokens.role_id. */
+  principal_type: string;
+  principal_id: string;
+  created_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  token_hash: string;
+  token_hint: string;
+  role_id: string;
+  person_id: string | null;
+  api_version: string;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface JobsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  payload: Json;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  backoff_ms: number;
+  run_at: Timestamp;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  singleton_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  people: PeopleTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  apps: AppsTable;
+  integrations: IntegrationsTable;
+  instances: InstancesTable;
+  app_accounts: AppAccountsTable;
+  licenses: LicensesTable;
+  contracts: ContractsTable;
+  transactions: TransactionsTable;
+  activities: ActivitiesTable;
+  syncs: SyncsTable;
+  sync_pages: SyncPagesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  events: EventsTable;
+  audit_entries: AuditEntriesTable;
+  files: FilesTable;
+  custom_fields: CustomFieldsTable;
+  iam_resource_types: IamResourceTypesTable;
+  iam_actions: IamActionsTable;
+  iam_resources: IamResourcesTable;
+  iam_permissions: IamPermissionsTable;
+  iam_permission_statements: IamPermissionStatementsTable;
+  iam_roles: IamRolesTable;
+  iam_role_permissions: IamRolePermissionsTable;
+  iam_role_assignments: IamRoleAssignmentsTable;
+  api_tokens: ApiTokensTable;
+  jobs: JobsTable;
+}
+
+export type { Generated };

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/platform/crypto/crypto.js';
+import { createToken, startTestApp, type TestApp } from './helpers/app.js';
+import { expectAuthRules } from './helpers/auth-rules.js';
+import { skipPostgres } from './helpers/db.js';
+
+describe.skipIf(skipPostgres)('authentication and authorization', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('applies the 401/403 rules to every route that declares an action', async () => {
+    const checked = await expectAuthRules(t);
+    expect(checked).toBeGreaterThanOrEqual(5);
+  });
+
+  it('stores tokens only as SHA-256 hashes', async () => {
+    const secret = await createToken(t, 'viewer');
+    const rows = await t.app.store.db.selectFrom('api_tokens').selectAll().execute();
+    const serialized = JSON.stringify(rows);
+    expect(serialized).not.toContain(secret);
+    expect(serialized).not.toContain(t.ownerToken);
+    expect(rows.map((r) => r.token_hash)).toContain(sha256Hex(secret));
+  });
+
+  it('accepts a valid token and refuses it once revoked', async () => {
+    const secret = await createToken(t, 'viewer');
+    expect((await t.request({ method: 'GET', url: '/api/tenant', token: secret })).statusCode).toBe(200);
+    const list = await t.request({ method: 'GET', url: '/api/tokens', token: t.ownerToken });
+    const id = list.json<{ tokens: { id: string; hint: string }[] }>().tokens.find((k) => k.hint.endsWith(secret.slice(-4)))?.id;
+    const revoked = await t.request({ method: 'DELETE', url: `/api/tokens/${id}`, token: t.ownerToken });
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json().revokedAt).toBeTruthy();
+    const after = await t.request({ method: 'GET', url: '/api/tenant', token: secret });
+    expect(after.statusCode).toBe(401);
+    expect(after.json<{ error: { message: string } }>().error.message).toMatch(/revoked/);
+  });
+
+  it('refuses an expired token', async () => {
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: t.ownerToken,
+      payload: { name: 'short', role: 'viewer', expiresAt: soon },
+    });
+    expect(created.statusCode).toBe(201);
+    const secret = created.json<{ token: string }>().token;
+    expect((await t.request({ method: 'GET', url: '/api/tenant', token: secret })).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 1600));
+    const expired = await t.request({ method: 'GET', url: '/api/tenant', token: secret });
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json<{ error: { message: string } }>().error.message).toMatch(/expired/);
+  });
+
+  it('does not let a caller grant a role with actions it lacks', async () => {
+    const admin = await createToken(t, 'admin');
+    const escalate = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: admin,
+      payload: { name: 'escalate', role: 'owner' },
+    });
+    expect(escalate.statusCode).toBe(403);
+    expect(escalate.body).toContain('tenants:admin');
+    const fine = await t.request({ method: 'POST', url: '/api/tokens', token: admin, payload: { name: 'v', role: 'viewer' } });
+    expect(fine.statusCode).toBe(201);
+  });
+
+  it('rejects an unknown role with 400 naming the field', async () => {
+    const response = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: t.ownerToken,
+      payload: { name: 'x', role: 'superuser' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ error: { message: string } }>().error.message).toMatch(/^role: /);
+  });
+
+  it('writes an audit entry for every token change', async () => {
+    const secret = await createToken(t, 'viewer');
+    const entries = await t.app.store.db
+      .selectFrom('audit_entries')
+      .selectAll()
+      .where('action', '=', 'token.created')
+      .execute();
+    expect(entries.length).toBeGreaterThanOrEqual(1);
+    const last = entries.at(-1);
+    expect(last?.actor_type).toBe('token');
+    expect(last?.request_id).toMatch(/^req_/);
+    expect(JSON.stringify(entries)).not.toContain(secret);
+  });
+});

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration suites run twice: once on SQLite, once on a throwaway PostgreSQL cluster.
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: { name: 'unit', include: ['src/**/*.test.ts'] },
+      },
+      {
+        test: {
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          env: { SIGHTLINE_TEST_DB: 'sqlite' },
+        },
+      },
+      {
+        test: {
+          name: 'postgres',
+          include: ['test/**/*.test.ts'],
+          env: { SIGHTLINE_TEST_DB: 'postgres' },
+          globalSetup: ['test/setup/postgres.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
