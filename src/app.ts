@@ -1,9 +1,15 @@
+import { ingestAdminRoutes } from './api/admin/ingest.routes.js';
 import { tenantsRoutes } from './api/admin/tenants.routes.js';
 import { tokensRoutes } from './api/admin/tokens.routes.js';
-import { createServer, type Server } from './api/http/server.js';
+import { createServer, registerFaceErrors, type Server } from './api/http/server.js';
+import { renderSyncError } from './api/sync/errors.js';
+import { instancesRoutes } from './api/sync/instances.routes.js';
+import { syncsRoutes } from './api/sync/syncs.routes.js';
 import { healthRoutes } from './api/system/health.routes.js';
 import { createTokensService, type TokensService } from './modules/auth/tokens.service.js';
 import { createOutboxRelay, type OutboxRelay } from './modules/events/outbox-relay.js';
+import { createSyncsService, type SyncsService } from './modules/ingest/syncs.service.js';
+import { createInstancesService, type InstancesService } from './modules/instances/instances.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
 import type { Config } from './platform/config/config.js';
 import { openStore, type Store } from './platform/db/db.js';
@@ -15,6 +21,8 @@ import { createLogger, type Logger } from './platform/log/log.js';
 export interface Services {
   tenants: TenantsService;
   tokens: TokensService;
+  instances: InstancesService;
+  syncs: SyncsService;
 }
 
 export interface App {
@@ -48,6 +56,8 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
   const services: Services = {
     tenants: createTenantsService({ db }),
     tokens: createTokensService({ db }),
+    instances: createInstancesService({ db }),
+    syncs: createSyncsService({ store, queue, log, settings: config.ingest }),
   };
   const { createdToken } = await services.tenants.bootstrap(config.adminToken);
 
@@ -60,9 +70,14 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
   await healthRoutes(server, { store });
   await tokensRoutes(server, services);
   await tenantsRoutes(server, services);
+  await ingestAdminRoutes(server, services);
+  registerFaceErrors('/v2', renderSyncError);
+  await instancesRoutes(server, services);
+  await syncsRoutes(server, services);
   await server.ready();
 
   let closing: Promise<void> | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
   return {
     config,
     log,
@@ -75,10 +90,19 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
     async listen() {
       await queue.start();
       outbox.start();
+      idleTimer = setInterval(
+        () =>
+          void services.syncs
+            .expireIdle()
+            .catch((err: unknown) => log.error({ err }, 'idle sync expiry failed')),
+        60_000,
+      );
+      idleTimer.unref();
       return server.listen({ port: config.port, host: config.host });
     },
     close() {
       closing ??= (async () => {
+        if (idleTimer) clearInterval(idleTimer);
         await server.close();
         await outbox.stop();
         await queue.stop();

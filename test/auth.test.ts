@@ -29,7 +29,9 @@ describe.skipIf(skipPostgres)('authentication and authorization', () => {
     const secret = await createToken(t, 'viewer');
     expect((await t.request({ method: 'GET', url: '/api/tenant', token: secret })).statusCode).toBe(200);
     const list = await t.request({ method: 'GET', url: '/api/tokens', token: t.ownerToken });
-    const id = list.json<{ tokens: { id: string; hint: string }[] }>().tokens.find((k) => k.hint.endsWith(secret.slice(-4)))?.id;
+    const id = list
+      .json<{ tokens: { id: string; hint: string }[] }>()
+      .tokens.find((k) => k.hint.endsWith(secret.slice(-4)))?.id;
     const revoked = await t.request({ method: 'DELETE', url: `/api/tokens/${id}`, token: t.ownerToken });
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json().revokedAt).toBeTruthy();
@@ -65,7 +67,12 @@ describe.skipIf(skipPostgres)('authentication and authorization', () => {
     });
     expect(escalate.statusCode).toBe(403);
     expect(escalate.body).toContain('tenants:admin');
-    const fine = await t.request({ method: 'POST', url: '/api/tokens', token: admin, payload: { name: 'v', role: 'viewer' } });
+    const fine = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: admin,
+      payload: { name: 'v', role: 'viewer' },
+    });
     expect(fine.statusCode).toBe(201);
   });
 

@@ -15,14 +15,22 @@ describe.skipIf(skipPostgres)('HTTP conventions', () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json().status).toBe('ready');
     expect((await t.request({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
-    const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
+    const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, unknown>;
+    }>();
     expect(Object.keys(doc.paths)).toContain('/api/tokens');
-    const admin = (await t.request({ method: 'GET', url: '/openapi/admin.json' })).json<{ paths: Record<string, unknown> }>();
+    const admin = (await t.request({ method: 'GET', url: '/openapi/admin.json' })).json<{
+      paths: Record<string, unknown>;
+    }>();
     expect(Object.keys(admin.paths).every((p) => p.startsWith('/api/'))).toBe(true);
   });
 
   it('puts the request id in the header and in error bodies', async () => {
-    const response = await t.request({ method: 'GET', url: '/api/tenant', headers: { 'x-request-id': 'abc-123' } });
+    const response = await t.request({
+      method: 'GET',
+      url: '/api/tenant',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(response.statusCode).toBe(401);
     expect(response.headers['x-request-id']).toBe('abc-123');
     expect(response.json().requestId).toBe('abc-123');
@@ -31,20 +39,34 @@ describe.skipIf(skipPostgres)('HTTP conventions', () => {
   it('answers malformed JSON with 400, wrong content type with 415, oversize with 413', async () => {
     const token = await createToken(t, 'owner');
     const base = { method: 'POST' as const, url: '/api/tokens', token };
-    const malformed = await t.request({ ...base, payload: '{"name":', headers: { 'content-type': 'application/json' } });
+    const malformed = await t.request({
+      ...base,
+      payload: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json<{ error: { message: string } }>().error.message).toMatch(/^body: is not valid JSON/);
-    const wrongType = await t.request({ ...base, payload: 'name=x', headers: { 'content-type': 'text/plain' } });
+    expect(malformed.json<{ error: { message: string } }>().error.message).toMatch(
+      /^body: is not valid JSON/,
+    );
+    const wrongType = await t.request({
+      ...base,
+      payload: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(wrongType.statusCode).toBe(415);
     const huge = await t.request({ ...base, payload: { name: 'x'.repeat(20_000), role: 'viewer' } });
     expect(huge.statusCode).toBe(413);
     const before = await t.app.store.db.selectFrom('api_tokens').select('id').execute();
     const unknownField = await t.request({ ...base, payload: { name: 'x', role: 'viewer', colour: 'red' } });
     expect(unknownField.statusCode).toBe(400);
-    expect(unknownField.json<{ error: { message: string } }>().error.message).toBe('body/colour: is not an allowed field');
+    expect(unknownField.json<{ error: { message: string } }>().error.message).toBe(
+      'body/colour: is not an allowed field',
+    );
     const wrongTypeField = await t.request({ ...base, payload: { name: 42, role: 'viewer' } });
     expect(wrongTypeField.statusCode).toBe(400);
-    expect(wrongTypeField.json<{ error: { message: string } }>().error.message).toMatch(/^body\/name: must be string/);
+    expect(wrongTypeField.json<{ error: { message: string } }>().error.message).toMatch(
+      /^body\/name: must be string/,
+    );
     const after = await t.app.store.db.selectFrom('api_tokens').select('id').execute();
     expect(after).toHaveLength(before.length);
   });
@@ -59,7 +81,8 @@ describe.skipIf(skipPostgres)('HTTP conventions', () => {
     const first = await createToken(t, 'viewer');
     const second = await createToken(t, 'viewer');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await t.request({ method: 'GET', url: '/api/tenant', token: first })).statusCode);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await t.request({ method: 'GET', url: '/api/tenant', token: first })).statusCode);
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     const limited = await t.request({ method: 'GET', url: '/api/tenant', token: first });
     expect(limited.statusCode).toBe(429);

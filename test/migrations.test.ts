@@ -4,10 +4,33 @@ import { openStore } from '../src/platform/db/db.js';
 import { freshStoreEnv, skipPostgres, testDb } from './helpers/db.js';
 
 const domainTables = [
-  'tenants', 'people', 'groups', 'group_members', 'apps', 'app_accounts', 'licenses', 'contracts', 'transactions',
-  'activities', 'integrations', 'instances', 'syncs', 'webhooks', 'webhook_deliveries', 'audit_entries', 'files',
-  'custom_fields', 'iam_actions', 'iam_resources', 'iam_resource_types', 'iam_permissions', 'iam_roles',
-  'iam_role_assignments', 'api_tokens', 'jobs', 'events',
+  'tenants',
+  'people',
+  'groups',
+  'group_members',
+  'apps',
+  'app_accounts',
+  'licenses',
+  'contracts',
+  'transactions',
+  'activities',
+  'integrations',
+  'instances',
+  'syncs',
+  'webhooks',
+  'webhook_deliveries',
+  'audit_entries',
+  'files',
+  'custom_fields',
+  'iam_actions',
+  'iam_resources',
+  'iam_resource_types',
+  'iam_permissions',
+  'iam_roles',
+  'iam_role_assignments',
+  'api_tokens',
+  'jobs',
+  'events',
 ];
 
 describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
@@ -16,7 +39,7 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
     const store = openStore({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL });
     try {
       expect(await store.isReady()).toBe(false);
-      expect(await store.migrate()).toEqual(['001-initial']);
+      expect(await store.migrate()).toEqual(['001-initial', '002-ingest']);
       expect(await store.migrate()).toEqual([]);
       expect(await store.isReady()).toBe(true);
       const tables = await store.db.introspection.getTables();

@@ -21,14 +21,25 @@ describe.skipIf(skipPostgres)('tenants', () => {
   it('creates a tenant with its own built-in roles and owner token', async () => {
     const me = await t.request({ method: 'GET', url: '/api/tenant', token: tenantBToken });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ name: 'Acme Corp', slug: 'acme-corp', domains: ['acme.com'], isSystem: false });
+    expect(me.json()).toMatchObject({
+      name: 'Acme Corp',
+      slug: 'acme-corp',
+      domains: ['acme.com'],
+      isSystem: false,
+    });
     const roles = await t.app.store.db
       .selectFrom('iam_roles')
       .innerJoin('tenants', 'tenants.id', 'iam_roles.tenant_id')
       .select(['iam_roles.name', 'tenants.slug'])
       .where('tenants.slug', '=', 'acme-corp')
       .execute();
-    expect(roles.map((r) => r.name).sort()).toEqual(['admin', 'integration', 'owner', 'provisioning', 'viewer']);
+    expect(roles.map((r) => r.name).sort()).toEqual([
+      'admin',
+      'integration',
+      'owner',
+      'provisioning',
+      'viewer',
+    ]);
   });
 
   it("answers 404, never data or 403, for another tenant's objects", async () => {
@@ -37,7 +48,11 @@ describe.skipIf(skipPostgres)('tenants', () => {
     expect(tokenOfA).toBeTruthy();
     const fromB = await t.request({ method: 'GET', url: `/api/tokens/${tokenOfA}`, token: tenantBToken });
     expect(fromB.statusCode).toBe(404);
-    const revokeFromB = await t.request({ method: 'DELETE', url: `/api/tokens/${tokenOfA}`, token: tenantBToken });
+    const revokeFromB = await t.request({
+      method: 'DELETE',
+      url: `/api/tokens/${tokenOfA}`,
+      token: tenantBToken,
+    });
     expect(revokeFromB.statusCode).toBe(404);
     const listB = await t.request({ method: 'GET', url: '/api/tokens', token: tenantBToken });
     expect(listB.json<{ tokens: { id: string }[] }>().tokens.map((k) => k.id)).not.toContain(tokenOfA);
@@ -52,19 +67,38 @@ describe.skipIf(skipPostgres)('tenants', () => {
   });
 
   it('refuses a duplicate slug with 409 and bad domains with 400', async () => {
-    const dup = await t.request({ method: 'POST', url: '/api/tenants', token: t.ownerToken, payload: { name: 'Acme Corp' } });
+    const dup = await t.request({
+      method: 'POST',
+      url: '/api/tenants',
+      token: t.ownerToken,
+      payload: { name: 'Acme Corp' },
+    });
     expect(dup.statusCode).toBe(409);
-    const bad = await t.request({ method: 'PATCH', url: '/api/tenant', token: tenantBToken, payload: { domains: ['not a domain'] } });
+    const bad = await t.request({
+      method: 'PATCH',
+      url: '/api/tenant',
+      token: tenantBToken,
+      payload: { domains: ['not a domain'] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('domains/0');
   });
 
   it('updates the current tenant and audits it', async () => {
     const admin = await createToken(t, 'admin', tenantBToken);
-    const updated = await t.request({ method: 'PATCH', url: '/api/tenant', token: admin, payload: { domains: ['Acme.com', 'acme.io'] } });
+    const updated = await t.request({
+      method: 'PATCH',
+      url: '/api/tenant',
+      token: admin,
+      payload: { domains: ['Acme.com', 'acme.io'] },
+    });
     expect(updated.statusCode).toBe(200);
     expect(updated.json().domains).toEqual(['acme.com', 'acme.io']);
-    const audit = await t.app.store.db.selectFrom('audit_entries').select('action').where('action', '=', 'tenant.updated').execute();
+    const audit = await t.app.store.db
+      .selectFrom('audit_entries')
+      .select('action')
+      .where('action', '=', 'tenant.updated')
+      .execute();
     expect(audit).toHaveLength(1);
   });
 });

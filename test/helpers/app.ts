@@ -22,7 +22,10 @@ export interface TestResponse {
 }
 
 /** Starts Sightline in-process on a fresh store (SQLite or PostgreSQL, per the test project). */
-export async function startTestApp(extraEnv: Record<string, string> = {}, existing?: Record<string, string>): Promise<TestApp> {
+export async function startTestApp(
+  extraEnv: Record<string, string> = {},
+  existing?: Record<string, string>,
+): Promise<TestApp> {
   const ownerToken = `sl_${randomBytes(32).toString('base64url')}`;
   const env: Record<string, string> = existing ?? {
     ...(await freshStoreEnv()),
@@ -61,6 +64,7 @@ export async function createToken(t: TestApp, role: string, asToken = t.ownerTok
     token: asToken,
     payload: { name: `${role}-token`, role },
   });
-  if (response.statusCode !== 201) throw new Error(`token create failed: ${response.statusCode} ${response.body}`);
+  if (response.statusCode !== 201)
+    throw new Error(`token create failed: ${response.statusCode} ${response.body}`);
   return response.json<{ token: string }>().token;
 }

@@ -4,7 +4,10 @@ import { createToken, type TestApp } from './app.js';
 
 /** A URL for a route pattern: path parameters become a plausible id. */
 function concreteUrl(url: string): string {
-  return url.replace(/:([A-Za-z_]+)(\.json)?/g, (_m, _name, ext: string | undefined) => `x_missing${ext ?? ''}`);
+  return url.replace(
+    /:([A-Za-z_]+)(\.json)?/g,
+    (_m, _name, ext: string | undefined) => `x_missing${ext ?? ''}`,
+  );
 }
 
 /** A built-in role that lacks the action, to prove a 403 for it. */
@@ -38,7 +41,9 @@ export async function expectAuthRules(
     if (!tokens.has(role)) tokens.set(role, await createToken(t, role));
     const denied = await t.request({ method, url, token: tokens.get(role) });
     expect(denied.statusCode, `${route.method} ${route.url} as ${role}`).toBe(403);
-    expect(message(denied.json()), `${route.method} ${route.url} 403 names the action`).toContain(route.action);
+    expect(message(denied.json()), `${route.method} ${route.url} 403 names the action`).toContain(
+      route.action,
+    );
   }
   return routes.length;
 }

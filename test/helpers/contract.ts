@@ -13,7 +13,10 @@ const loaded = new Map<string, Record<string, unknown>>();
 function load(file: string): Record<string, unknown> {
   let doc = loaded.get(file);
   if (!doc) {
-    doc = parse(readFileSync(join(import.meta.dirname, '../../contracts', file), 'utf8')) as Record<string, unknown>;
+    doc = parse(readFileSync(join(import.meta.dirname, '../../contracts', file), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     ajv.addSchema(doc, file);
     loaded.set(file, doc);
   }
@@ -28,7 +31,7 @@ function pointer(doc: unknown, path: string): unknown {
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
 }
 
-const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
  * Asserts that a response matches the contract: the operation must document the status, and the
@@ -41,11 +44,14 @@ export function expectContract(
   response: { statusCode: number; body: string },
 ): void {
   const doc = load(file);
-  const operationPath = `#/paths/${escape(path)}/${method.toLowerCase()}`;
+  const operationPath = `#/paths/${escapePointer(path)}/${method.toLowerCase()}`;
   const operation = pointer(doc, operationPath) as { responses?: Record<string, unknown> } | undefined;
   expect(operation, `${file}: no operation ${method} ${path}`).toBeTruthy();
   const status = String(response.statusCode);
-  let declared = operation?.responses?.[status] as { $ref?: string; content?: Record<string, { schema?: unknown }> };
+  let declared = operation?.responses?.[status] as {
+    $ref?: string;
+    content?: Record<string, { schema?: unknown }>;
+  };
   expect(declared, `${file}: ${method} ${path} does not document status ${status}`).toBeTruthy();
   let base = `${operationPath}/responses/${status}`;
   if (declared?.$ref) {
@@ -57,10 +63,11 @@ export function expectContract(
     expect(response.body, `${method} ${path} ${status} has no documented body`).toBe('');
     return;
   }
-  const validate = ajv.compile({ $ref: `${file}${base}/content/${escape(media)}/schema` });
+  const validate = ajv.compile({ $ref: `${file}${base}/content/${escapePointer(media)}/schema` });
   const body = JSON.parse(response.body) as unknown;
   const valid = validate(body);
-  expect(valid, `${method} ${path} ${status}: ${ajv.errorsText(validate.errors)}\n${response.body.slice(0, 500)}`).toBe(
-    true,
-  );
+  expect(
+    valid,
+    `${method} ${path} ${status}: ${ajv.errorsText(validate.errors)}\n${response.body.slice(0, 500)}`,
+  ).toBe(true);
 }

@@ -5,5 +5,10 @@ import type { ErrorRenderer } from '../http/errors.js';
  * Record-level problems of a page ride along in `details` (an extension the contract allows).
  */
 export const renderSyncError: ErrorRenderer = (error, requestId) => ({
-  body: { error: error.message, code: error.code, ...(error.details ? { details: error.details } : {}), requestId },
+  body: {
+    error: error.message,
+    code: error.code,
+    ...(error.details ? { details: error.details } : {}),
+    requestId,
+  },
 });

@@ -22,6 +22,10 @@ const EnvSchema = Type.Object({
   ALLOW_PRIVATE_WEBHOOK_URLS: Type.Boolean({ default: false }),
   JOBS_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
   DEMO: Type.Boolean({ default: false }),
+  SYNC_GUARD_SHARE: Type.Number({ minimum: 0, maximum: 1, default: 0.3 }),
+  SYNC_GUARD_MIN_ACTIVE: Type.Integer({ minimum: 0, default: 20 }),
+  SYNC_IDLE_MINUTES: Type.Integer({ minimum: 1, default: 1440 }),
+  SYNC_FINISH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -40,6 +44,7 @@ export interface Config {
   allowPrivateWebhookUrls: boolean;
   jobsPollMs: number;
   demo: boolean;
+  ingest: { guardShare: number; guardMinActive: number; idleMs: number; finishWaitMs: number };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +101,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowPrivateWebhookUrls: parsed.ALLOW_PRIVATE_WEBHOOK_URLS,
     jobsPollMs: parsed.JOBS_POLL_MS,
     demo: parsed.DEMO,
+    ingest: {
+      guardShare: parsed.SYNC_GUARD_SHARE,
+      guardMinActive: parsed.SYNC_GUARD_MIN_ACTIVE,
+      idleMs: parsed.SYNC_IDLE_MINUTES * 60_000,
+      finishWaitMs: parsed.SYNC_FINISH_WAIT_MS,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as initial from './migrations/001-initial.js';
+import * as ingest from './migrations/002-ingest.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -13,6 +14,7 @@ interface MigrationModule {
 /** Every migration in order. A new migration is a new file in ./migrations added here. */
 const migrations: Record<string, MigrationModule> = {
   '001-initial': initial,
+  '002-ingest': ingest,
 };
 
 function withContext(context: MigrationContext): Record<string, Migration> {

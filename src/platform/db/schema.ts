@@ -215,6 +215,30 @@ export interface SyncPagesTable {
   page: number;
   record_count: number;
   received_at: Timestamp;
+  /** The page's records as JSON text; expanded in SQL at finish. */
+  data: string | null;
+}
+
+export interface FreshnessTable {
+  tenant_id: string;
+  instance_id: string;
+  entity: string;
+  complete_as_of: Timestamp;
+  sync_id: string;
+  updated_at: Timestamp;
+}
+
+export interface AppRolesTable {
+  tenant_id: string;
+  id: string;
+  app_id: string;
+  instance_id: string;
+  external_id: string;
+  name: string;
+  description: string | null;
+  status: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface WebhooksTable {
@@ -423,6 +447,8 @@ export interface Database {
   activities: ActivitiesTable;
   syncs: SyncsTable;
   sync_pages: SyncPagesTable;
+  freshness: FreshnessTable;
+  app_roles: AppRolesTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   events: EventsTable;

@@ -21,6 +21,8 @@ export const errorStatus = {
   unsupported_media_type: 415,
   /** The request is well-formed but its records break the domain rules. */
   unprocessable: 422,
+  /** A sync finish would deactivate more of an instance's accounts than the guard allows; held for approval. */
+  mass_deactivation_guard: 400,
   /** The caller exceeded its rate limit. */
   rate_limited: 429,
   /** Something unexpected; details are logged, never returned. */

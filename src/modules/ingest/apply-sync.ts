@@ -1,0 +1,236 @@
+import { sql } from 'kysely';
+import type { Store } from '../../platform/db/db.js';
+import { dialectHelpers } from '../../platform/db/dialect.js';
+import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
+import type { Logger } from '../../platform/log/log.js';
+import { recordEvents } from '../events/events.service.js';
+import type { ApplyContext, EntityCounts } from './apply-context.js';
+import {
+  applyApplications,
+  applyContracts,
+  applyGroups,
+  applyGroupUsers,
+  applyRoles,
+} from './apply-directory.js';
+import { applyActivities, applyTransactions } from './apply-facts.js';
+import { applyUsers, stageUsers } from './apply-users.js';
+import type { HoldInfo, IngestSettings, SyncResult, SyncStats } from './syncs.types.js';
+
+class Held extends Error {
+  constructor(readonly hold: HoldInfo) {
+    super('held by the mass-deactivation guard');
+  }
+}
+
+/**
+ * Finish = apply + diff, atomically: every staged entity of the sync is applied in dependency order
+ * inside ONE transaction, compared with the instance's previous snapshot, and the resulting events
+ * are written to the outbox in the same transaction. Any failure rolls everything back and marks
+ * the sync failed; a guard hold rolls back and keeps the staged data. Idempotent: a sync that is no
+ * longer running is left alone (jobs are at-least-once).
+ */
+export async function applySync(
+  deps: { store: Store; log: Logger; settings: IngestSettings },
+  tenantId: string,
+  syncId: string,
+): Promise<void> {
+  const { db } = deps.store;
+  const sync = await db
+    .selectFrom('syncs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', syncId)
+    .executeTakeFirst();
+  if (sync?.status !== 'running') return;
+  const stats = parseJson<SyncStats>(sync.stats, {});
+  const instance = await db
+    .selectFrom('instances')
+    .select(['id', 'app_id'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', sync.instance_id)
+    .executeTakeFirstOrThrow();
+  const h = dialectHelpers(deps.store.dialect);
+  const started = Date.now();
+  try {
+    await db.transaction().execute(async (trx) => {
+      const now = nowIso();
+      const staged = await trx
+        .selectFrom('sync_pages')
+        .select(['kind', 'entity'])
+        .distinct()
+        .where('tenant_id', '=', tenantId)
+        .where('sync_id', '=', syncId)
+        .execute();
+      const has = (kind: string, entity: string) =>
+        staged.some((s) => s.kind === kind && s.entity === entity);
+      const fresh = await trx
+        .selectFrom('freshness')
+        .select('entity')
+        .where('tenant_id', '=', tenantId)
+        .where('instance_id', '=', instance.id)
+        .execute();
+      const known = new Set(fresh.map((f) => f.entity));
+      const result: SyncResult = { entities: {}, unresolved: [], events: 0, baseline: [] };
+      const ctx = (entity: string): ApplyContext => {
+        const baseline = !known.has(entity);
+        if (baseline && !result.baseline.includes(entity)) result.baseline.push(entity);
+        return {
+          trx,
+          h,
+          tenantId,
+          instanceId: instance.id,
+          appId: instance.app_id,
+          syncId,
+          now,
+          baseline,
+          events,
+          unresolved: result.unresolved,
+        };
+      };
+      const events: ApplyContext['events'] = [];
+      const put = (key: string, counts: EntityCounts) => {
+        result.entities[key] = counts;
+      };
+
+      if (has('snapshot', 'applications')) put('applications', await applyApplications(ctx('applications')));
+      if (has('snapshot', 'users')) {
+        const c = ctx('users');
+        const figures = await stageUsers(c);
+        const share = figures.activeBefore > 0 ? figures.deactivating / figures.activeBefore : 0;
+        const guarded =
+          figures.activeBefore >= deps.settings.guardMinActive && share > deps.settings.guardShare;
+        if (guarded && !stats.force && !stats.approved_by) {
+          throw new Held({
+            reason: 'mass_deactivation_guard',
+            active_before: figures.activeBefore,
+            deactivating: figures.deactivating,
+            share: Math.round(share * 1000) / 1000,
+            threshold: deps.settings.guardShare,
+          });
+        }
+        put('users', await applyUsers(c, figures.received));
+      }
+      if (has('snapshot', 'roles')) put('roles', await applyRoles(ctx('roles')));
+      const groupIds = new Map<string, string>();
+      if (has('snapshot', 'groups')) put('groups', await applyGroups(ctx('groups'), groupIds));
+      if (has('snapshot', 'group_users'))
+        put('group_users', await applyGroupUsers(ctx('group_users'), groupIds));
+      if (has('snapshot', 'contracts')) put('contracts', await applyContracts(ctx('contracts')));
+      if (has('snapshot', 'transactions'))
+        put('transactions', await applyTransactions(ctx('transactions'), 'snapshot'));
+      if (has('snapshot', 'activities'))
+        put('activities', await applyActivities(ctx('activities'), 'snapshot'));
+      if (has('fact', 'transactions'))
+        put('facts:transactions', await applyTransactions(ctx('transactions'), 'fact'));
+      if (has('fact', 'activities'))
+        put('facts:activities', await applyActivities(ctx('activities'), 'fact'));
+
+      // Freshness: each snapshot entity is complete as of the sync's start.
+      for (const s of staged.filter((x) => x.kind === 'snapshot')) {
+        await trx
+          .insertInto('freshness')
+          .values({
+            tenant_id: tenantId,
+            instance_id: instance.id,
+            entity: s.entity,
+            complete_as_of: sync.started_at,
+            sync_id: syncId,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['tenant_id', 'instance_id', 'entity'])
+              .doUpdateSet({ complete_as_of: sync.started_at, sync_id: syncId, updated_at: now }),
+          )
+          .execute();
+      }
+      const counts = Object.fromEntries(Object.entries(result.entities).map(([k, v]) => [k, v]));
+      events.push({
+        type: 'sync.finished',
+        subjectType: 'sync',
+        subjectId: syncId,
+        payload: { sync_id: syncId, instance_id: instance.id, app_id: instance.app_id, counts },
+      });
+      result.events = events.length;
+      await recordEvents(trx, tenantId, events);
+      // Staged data has served its purpose; the page rows stay for the counts.
+      await trx
+        .updateTable('sync_pages')
+        .set({ data: null })
+        .where('tenant_id', '=', tenantId)
+        .where('sync_id', '=', syncId)
+        .execute();
+      const { held: _held, ...rest } = stats;
+      await trx
+        .updateTable('syncs')
+        .set({
+          status: 'finished',
+          finished_at: now,
+          last_activity_at: now,
+          result: toJson(result),
+          stats: toJson({ ...rest, finish_requested: false }),
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', syncId)
+        .where('status', '=', 'running')
+        .execute();
+      if (deps.store.dialect === 'sqlite') {
+        for (const table of ['stage_users', 'new_people', 'user_diff', 'stage_activities']) {
+          await sql`drop table if exists temp.${sql.id(table)}`.execute(trx);
+        }
+      }
+    });
+    deps.log.info({ tenantId, syncId, ms: Date.now() - started }, 'sync applied');
+  } catch (error) {
+    if (deps.store.dialect === 'sqlite') {
+      for (const table of ['stage_users', 'new_people', 'user_diff', 'stage_activities']) {
+        await sql`drop table if exists temp.${sql.id(table)}`.execute(db).catch(() => undefined);
+      }
+    }
+    if (error instanceof Held) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('syncs')
+          .set({
+            stats: toJson({ ...stats, finish_requested: false, force: false, held: error.hold }),
+            last_activity_at: nowIso(),
+          })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', syncId)
+          .execute();
+        await recordEvents(trx, tenantId, [
+          {
+            type: 'sync.held',
+            subjectType: 'sync',
+            subjectId: syncId,
+            payload: { sync_id: syncId, instance_id: instance.id, ...error.hold },
+          },
+        ]);
+      });
+      return;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    deps.log.error({ tenantId, syncId, err: error }, 'sync apply failed; nothing was applied');
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('syncs')
+        .set({
+          status: 'failed',
+          finished_at: nowIso(),
+          failure_reason: `apply failed, nothing was applied: ${reason.slice(0, 500)}`,
+          stats: toJson({ ...stats, finish_requested: false }),
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', syncId)
+        .execute();
+      await recordEvents(trx, tenantId, [
+        {
+          type: 'sync.failed',
+          subjectType: 'sync',
+          subjectId: syncId,
+          payload: { sync_id: syncId, instance_id: instance.id, reason },
+        },
+      ]);
+    });
+  }
+}

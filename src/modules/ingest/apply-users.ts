@@ -1,0 +1,256 @@
+import { sql } from 'kysely';
+import { type ApplyContext, type EntityCounts, emptyCounts } from './apply-context.js';
+
+export interface GuardFigures {
+  activeBefore: number;
+  deactivating: number;
+}
+
+const t = (name: string) => sql.id(name);
+
+/**
+ * Stages the sync's `users` snapshot in a temp table (last page wins for a repeated id), links
+ * each record to a directory person by email, and compares it with the instance's accounts.
+ * Returns the figures the mass-deactivation guard needs; nothing permanent is written yet except
+ * people that did not exist (inside the caller's transaction).
+ */
+export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { received: number }> {
+  const { trx, h, tenantId, instanceId, syncId } = ctx;
+  const source = h.pageRecords(tenantId, syncId, 'snapshot', 'users');
+  const name = sql`coalesce(${h.text('rec', 'name')}, nullif(trim(coalesce(${h.text('rec', 'first_name')}, '') || ' ' || coalesce(${h.text('rec', 'last_name')}, '')), ''))`;
+  const attributes = h.jsonObject([
+    ['department', h.text('rec', 'department')],
+    ['designation', h.text('rec', 'designation')],
+    ['custom_fields', h.json('rec', 'custom_fields')],
+  ]);
+  await h.createTempAs(
+    trx,
+    'stage_users',
+    sql`select external_id, email, lower(email) as email_lc, name, status, role, license, department, designation,
+          last_used_at, attributes
+        from (select ${h.text('rec', 'id')} as external_id, ${h.text('rec', 'email')} as email, ${name} as name,
+                coalesce(${h.text('rec', 'status')}, 'active') as status, ${h.text('rec', 'role')} as role,
+                ${h.text('rec', 'license')} as license, ${h.text('rec', 'department')} as department,
+                ${h.text('rec', 'designation')} as designation, ${h.text('rec', 'last_used_at')} as last_used_at,
+                ${attributes} as attributes,
+                row_number() over (partition by ${h.text('rec', 'id')} order by page desc, pos desc) as rn
+              from ${source} as r) x
+        where rn = 1`,
+  );
+  await sql`create index stage_users_ext on ${t('stage_users')} (external_id)`.execute(trx);
+
+  // New directory people, one per new email, created before linking.
+  await h.createTempAs(
+    trx,
+    'new_people',
+    sql`select ${h.rowId('usr')} as id, email, email_lc, name, department, designation
+        from (select s.*, row_number() over (partition by email_lc order by external_id) as ern from stage_users s) s
+        where ern = 1 and not exists (
+          select 1 from people p where p.tenant_id = ${tenantId} and (p.email_lc = s.email_lc or p.user_name_lc = s.email_lc))`,
+  );
+  await sql`insert into people (tenant_id, id, user_name, user_name_lc, email, email_lc, display_name, status, department,
+              title, is_external, source, attributes, custom, version, created_at, updated_at)
+            select cast(${tenantId} as text), id, email, email_lc, email, email_lc, name, 'active', department, designation, 0, 'sync',
+              '{}', '{}', 1, cast(${ctx.now} as text), cast(${ctx.now} as text)
+            from new_people`.execute(trx);
+
+  await h.createTempAs(
+    trx,
+    'user_diff',
+    sql`select s.*, a.id as account_id, a.status as old_status, a.role as old_role, a.license as old_license,
+          a.name as old_name, a.email_lc as old_email_lc, a.attributes as old_attributes,
+          (select min(p.id) from people p where p.tenant_id = ${tenantId} and p.email_lc = s.email_lc) as person_id
+        from stage_users s
+        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = s.external_id`,
+  );
+  const figures = await sql<{
+    received: number;
+    active_before: number;
+    missing_active: number;
+    turning_inactive: number;
+  }>`
+    select
+      (select count(*) from stage_users) as received,
+      (select count(*) from app_accounts where tenant_id = ${tenantId} and instance_id = ${instanceId} and status = 'active') as active_before,
+      (select count(*) from app_accounts a where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status = 'active'
+         and not exists (select 1 from stage_users s where s.external_id = a.external_id)) as missing_active,
+      (select count(*) from user_diff where old_status = 'active' and status <> 'active') as turning_inactive`.execute(
+    trx,
+  );
+  const row = figures.rows[0];
+  return {
+    received: Number(row?.received ?? 0),
+    activeBefore: Number(row?.active_before ?? 0),
+    deactivating: Number(row?.missing_active ?? 0) + Number(row?.turning_inactive ?? 0),
+  };
+}
+
+const significant = ['status', 'role', 'license', 'name', 'email_lc'] as const;
+
+/** Applies the staged users (after stageUsers): inserts, updates, deactivates missing; emits events. */
+export async function applyUsers(ctx: ApplyContext, received: number): Promise<EntityCounts> {
+  const { trx, h, tenantId, instanceId, appId, now } = ctx;
+  const counts = { ...emptyCounts(), received };
+  const changedWhere = sql.join(
+    [
+      ...significant.map((c) => h.differs(sql.ref(`d.${c}`), sql.ref(`d.old_${c}`))),
+      h.differs(sql`d.attributes`, sql`d.old_attributes`),
+    ],
+    sql` or `,
+  );
+
+  if (!ctx.baseline) await collectUserEvents(ctx, changedWhere);
+
+  const stats = await sql<{ created: number; updated: number; deactivated: number; reactivated: number }>`
+    select
+      (select count(*) from user_diff d where account_id is null) as created,
+      (select count(*) from user_diff d where account_id is not null and (${changedWhere})) as updated,
+      (select count(*) from user_diff d where old_status = 'active' and status <> 'active') as deactivated,
+      (select count(*) from user_diff d where old_status is not null and old_status <> 'active' and status = 'active') as reactivated`.execute(
+    trx,
+  );
+  const s = stats.rows[0];
+  counts.created = Number(s?.created ?? 0);
+  counts.updated = Number(s?.updated ?? 0);
+  counts.reactivated = Number(s?.reactivated ?? 0);
+
+  await sql`insert into app_accounts (tenant_id, id, app_id, instance_id, person_id, external_id, email, email_lc, name,
+              status, role, license, last_used_at, first_seen_at, attributes, created_at, updated_at, deactivated_at)
+            select cast(${tenantId} as text), ${h.rowId('acc')}, cast(${appId} as text), cast(${instanceId} as text), person_id,
+              external_id, email, email_lc, name, status, role, license, last_used_at, cast(${now} as text), attributes,
+              cast(${now} as text), cast(${now} as text), case when status = 'active' then null else cast(${now} as text) end
+            from user_diff where account_id is null`.execute(trx);
+
+  await sql`update app_accounts set
+              person_id = d.person_id, email = d.email, email_lc = d.email_lc, name = d.name, status = d.status,
+              role = d.role, license = d.license, attributes = d.attributes,
+              last_used_at = coalesce(d.last_used_at, app_accounts.last_used_at), updated_at = ${now},
+              deactivated_at = case when d.status = 'active' then null
+                                    when app_accounts.status = 'active' then cast(${now} as text)
+                                    else app_accounts.deactivated_at end
+            from user_diff d
+            where app_accounts.tenant_id = ${tenantId} and app_accounts.id = d.account_id
+              and ((${changedWhere}) or ${h.differs(sql`d.person_id`, sql`app_accounts.person_id`)}
+                   or ${h.differs(sql`coalesce(d.last_used_at, app_accounts.last_used_at)`, sql`app_accounts.last_used_at`)})`.execute(
+    trx,
+  );
+
+  const missing =
+    await sql`update app_accounts set status = 'inactive', deactivated_at = ${now}, updated_at = ${now}
+            where tenant_id = ${tenantId} and instance_id = ${instanceId} and status <> 'inactive'
+              and not exists (select 1 from stage_users s where s.external_id = app_accounts.external_id)`.execute(
+      trx,
+    );
+  counts.deactivated = Number(s?.deactivated ?? 0) + Number(missing.numAffectedRows ?? 0);
+  counts.unchanged = received - counts.created - counts.updated;
+  return counts;
+}
+
+interface DiffRow {
+  account_id: string | null;
+  external_id: string;
+  email: string;
+  person_id: string | null;
+  status: string;
+  old_status: string | null;
+  role: string | null;
+  old_role: string | null;
+  license: string | null;
+  old_license: string | null;
+  name: string | null;
+  old_name: string | null;
+}
+
+/** Per-record events, read before the change is applied (only for non-baseline snapshots). */
+async function collectUserEvents(
+  ctx: ApplyContext,
+  changedWhere: ReturnType<typeof sql.join>,
+): Promise<void> {
+  const { trx, tenantId, instanceId, appId } = ctx;
+  const base = { app_id: appId, instance_id: instanceId };
+  const people = await sql<{
+    id: string;
+    email: string;
+    name: string | null;
+  }>`select id, email, name from new_people`.execute(trx);
+  for (const p of people.rows) {
+    ctx.events.push({
+      type: 'user.created',
+      subjectType: 'user',
+      subjectId: p.id,
+      payload: { user_id: p.id, email: p.email, name: p.name, source: 'sync', ...base },
+    });
+  }
+  const diff =
+    await sql<DiffRow>`select account_id, external_id, email, person_id, status, old_status, role, old_role,
+      license, old_license, name, old_name from user_diff d where account_id is null or (${changedWhere})`.execute(
+      trx,
+    );
+  for (const d of diff.rows) {
+    const subject = { account_external_id: d.external_id, email: d.email, user_id: d.person_id, ...base };
+    if (!d.account_id) {
+      ctx.events.push({
+        type: 'app_user.added',
+        subjectType: 'app_user',
+        subjectId: d.external_id,
+        payload: { ...subject, status: d.status, role: d.role, license: d.license },
+      });
+      continue;
+    }
+    if (d.old_status === 'active' && d.status !== 'active') {
+      ctx.events.push({
+        type: 'user.deactivated',
+        subjectType: 'app_user',
+        subjectId: d.account_id,
+        payload: { ...subject, account_id: d.account_id, from: d.old_status, to: d.status },
+      });
+    } else if (d.old_status !== 'active' && d.status === 'active') {
+      ctx.events.push({
+        type: 'user.reactivated',
+        subjectType: 'app_user',
+        subjectId: d.account_id,
+        payload: { ...subject, account_id: d.account_id, from: d.old_status, to: d.status },
+      });
+    }
+    if (d.role !== d.old_role) {
+      ctx.events.push({
+        type: 'app_user.role_changed',
+        subjectType: 'app_user',
+        subjectId: d.account_id,
+        payload: { ...subject, account_id: d.account_id, from: d.old_role, to: d.role },
+      });
+    }
+    if (d.license !== d.old_license) {
+      ctx.events.push({
+        type: 'app_user.license_changed',
+        subjectType: 'app_user',
+        subjectId: d.account_id,
+        payload: { ...subject, account_id: d.account_id, from: d.old_license, to: d.license },
+      });
+    }
+  }
+  const missing = await sql<{
+    id: string;
+    external_id: string;
+    email: string | null;
+    person_id: string | null;
+  }>`
+    select id, external_id, email, person_id from app_accounts a
+    where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status <> 'inactive'
+      and not exists (select 1 from stage_users s where s.external_id = a.external_id)`.execute(trx);
+  for (const m of missing.rows) {
+    ctx.events.push({
+      type: 'app_user.removed',
+      subjectType: 'app_user',
+      subjectId: m.id,
+      payload: {
+        account_external_id: m.external_id,
+        account_id: m.id,
+        email: m.email,
+        user_id: m.person_id,
+        reason: 'missing_from_snapshot',
+        ...base,
+      },
+    });
+  }
+}

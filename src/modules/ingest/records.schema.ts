@@ -1,0 +1,207 @@
+import { type TObject, Type } from '@sinclair/typebox';
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FieldProblem } from '../../platform/errors/app-error.js';
+
+const Str = (max = 500) => Type.String({ minLength: 1, maxLength: max });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Id = Type.Union([Str(200), Type.Integer()], { description: 'The record id in the source system' });
+const DateTime = Type.String({ format: 'date-time' });
+const DateOnly = Type.String({ format: 'date' });
+const Money = Type.Number({ minimum: 0, description: 'Amount in major units (e.g. 12.50)' });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+const Custom = Type.Record(
+  Type.String(),
+  Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
+  {
+    description: 'Custom field values by key',
+  },
+);
+const strict = { additionalProperties: false };
+
+/** Snapshot record schemas: the current state of each entity in the source. Published in OpenAPI. */
+export const snapshotRecords = {
+  users: Type.Object(
+    {
+      id: Id,
+      email: Type.String({ format: 'email', maxLength: 320 }),
+      name: Type.Optional(Str()),
+      first_name: Type.Optional(Str()),
+      last_name: Type.Optional(Str()),
+      status: Type.Optional(
+        Type.Union([Type.Literal('active'), Type.Literal('inactive'), Type.Literal('suspended')]),
+      ),
+      role: Type.Optional(Nullable(Str())),
+      license: Type.Optional(Nullable(Str())),
+      department: Type.Optional(Nullable(Str())),
+      designation: Type.Optional(Nullable(Str())),
+      last_used_at: Type.Optional(Type.Union([DateTime, Type.Null()])),
+      custom_fields: Type.Optional(Custom),
+    },
+    { ...strict, $id: 'SyncUserRecord', title: 'users (snapshot)' },
+  ),
+  applications: Type.Object(
+    {
+      id: Id,
+      name: Str(200),
+      category: Type.Optional(Nullable(Str(200))),
+      url: Type.Optional(Nullable(Type.String({ format: 'uri', maxLength: 2000 }))),
+      owner_email: Type.Optional(Nullable(Type.String({ format: 'email' }))),
+      description: Type.Optional(Nullable(Str(5000))),
+    },
+    { ...strict, $id: 'SyncApplicationRecord', title: 'applications (snapshot)' },
+  ),
+  contracts: Type.Object(
+    {
+      id: Id,
+      name: Str(300),
+      application: Type.Optional(Nullable(Str(200))),
+      start_date: Type.Optional(Nullable(DateOnly)),
+      end_date: Type.Optional(Nullable(DateOnly)),
+      renewal_date: Type.Optional(Nullable(DateOnly)),
+      amount: Type.Optional(Type.Union([Money, Type.Null()])),
+      currency: Type.Optional(Nullable(Currency)),
+      billing_period: Type.Optional(
+        Type.Union([
+          Type.Literal('monthly'),
+          Type.Literal('quarterly'),
+          Type.Literal('annual'),
+          Type.Literal('one_time'),
+          Type.Null(),
+        ]),
+      ),
+      auto_renew: Type.Optional(Type.Boolean()),
+      status: Type.Optional(
+        Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('cancelled')]),
+      ),
+    },
+    { ...strict, $id: 'SyncContractRecord', title: 'contracts (snapshot)' },
+  ),
+  transactions: Type.Object(
+    {
+      id: Id,
+      date: DateOnly,
+      amount: Type.Number({ description: 'Amount in major units; negative for refunds' }),
+      currency: Currency,
+      application: Type.Optional(Nullable(Str(200))),
+      description: Type.Optional(Nullable(Str(2000))),
+      vendor: Type.Optional(Nullable(Str(300))),
+      payment_method: Type.Optional(Nullable(Str(100))),
+    },
+    { ...strict, $id: 'SyncTransactionRecord', title: 'transactions' },
+  ),
+  groups: Type.Object(
+    { id: Id, name: Str(300), description: Type.Optional(Nullable(Str(2000))) },
+    { ...strict, $id: 'SyncGroupRecord', title: 'groups (snapshot)' },
+  ),
+  group_users: Type.Object(
+    { group_id: Id, user_id: Id },
+    {
+      ...strict,
+      $id: 'SyncGroupUserRecord',
+      title: 'group_users (snapshot): user_id is a users.id of this sync',
+    },
+  ),
+  roles: Type.Object(
+    { id: Id, name: Str(300), description: Type.Optional(Nullable(Str(2000))) },
+    { ...strict, $id: 'SyncRoleRecord', title: 'roles (snapshot)' },
+  ),
+  activities: Type.Object(
+    {
+      id: Type.Optional(Id),
+      user_id: Type.Optional(Id),
+      email: Type.Optional(Type.String({ format: 'email' })),
+      timestamp: DateTime,
+      activity_type: Str(100),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    },
+    { ...strict, $id: 'SyncActivityRecord', title: 'activities: user_id (a users.id) or email' },
+  ),
+} satisfies Record<string, TObject>;
+
+/** Fact record schemas: events appended to the timeline, each with its own identity. */
+export const factRecords = {
+  activities: snapshotRecords.activities,
+  transactions: snapshotRecords.transactions,
+} satisfies Record<string, TObject>;
+
+export type SnapshotEntity = keyof typeof snapshotRecords;
+export type FactEntity = keyof typeof factRecords;
+export const snapshotEntities = Object.keys(snapshotRecords) as SnapshotEntity[];
+export const factEntities = Object.keys(factRecords) as FactEntity[];
+
+/** Order in which finish applies entities, so references resolve (users before group_users...). */
+export const applyOrder: SnapshotEntity[] = [
+  'applications',
+  'users',
+  'roles',
+  'groups',
+  'group_users',
+  'contracts',
+  'transactions',
+  'activities',
+];
+
+const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv) => Ajv };
+const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: false });
+addFormats.default(ajv);
+const validators = new Map(
+  Object.entries(snapshotRecords).map(([entity, schema]) => [entity, ajv.compile(schema)] as const),
+);
+
+function describe(e: ErrorObject): { path: string; problem: string } {
+  if (e.keyword === 'required')
+    return { path: `${e.instancePath}/${String(e.params.missingProperty)}`, problem: 'is required' };
+  if (e.keyword === 'additionalProperties') {
+    return {
+      path: `${e.instancePath}/${String(e.params.additionalProperty)}`,
+      problem: 'is not a field of this entity',
+    };
+  }
+  return { path: e.instancePath, problem: e.message ?? 'is invalid' };
+}
+
+/**
+ * Validates a page's records against the entity schema. Returns every problem with the record's
+ * index and field (`data/3/email`), at most `limit` of them.
+ */
+export function validateRecords(entity: SnapshotEntity, records: unknown[], limit = 100): FieldProblem[] {
+  const validate = validators.get(entity);
+  if (!validate) return [{ field: 'entity', problem: `unknown entity '${entity}'` }];
+  const problems: FieldProblem[] = [];
+  for (let index = 0; index < records.length && problems.length < limit; index++) {
+    const record = records[index];
+    if (validate(record as unknown)) {
+      const extra = crossFieldProblem(entity, record as unknown as Record<string, unknown>);
+      if (extra) problems.push({ index, field: `data/${index}/${extra.field}`, problem: extra.problem });
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const error of validate.errors ?? []) {
+      // Union branches repeat themselves; one problem per field is enough.
+      const { path, problem } = describe(error);
+      if (seen.has(path)) continue;
+      seen.add(path);
+      problems.push({ index, field: `data/${index}${path}`, problem });
+    }
+  }
+  return problems;
+}
+
+function crossFieldProblem(
+  entity: SnapshotEntity,
+  r: Record<string, unknown>,
+): { field: string; problem: string } | undefined {
+  if (entity === 'activities' && r.user_id === undefined && r.email === undefined) {
+    return { field: 'user_id', problem: 'user_id or email is required' };
+  }
+  if (
+    entity === 'contracts' &&
+    typeof r.start_date === 'string' &&
+    typeof r.end_date === 'string' &&
+    r.end_date < r.start_date
+  ) {
+    return { field: 'end_date', problem: 'must not be before start_date' };
+  }
+  return undefined;
+}

@@ -1,0 +1,76 @@
+import { type RawBuilder, sql } from 'kysely';
+import { type IdPrefix, newId } from '../ids/ids.js';
+import type { Dialect, Executor } from './db.js';
+
+// JSON keys are code constants, inlined as literals: PostgreSQL cannot type parameters there.
+/**
+ * The few places where SQLite and PostgreSQL differ, in one helper. Everything else is plain
+ * Kysely or SQL both understand.
+ */
+export function dialectHelpers(dialect: Dialect) {
+  const pg = dialect === 'postgres';
+  return {
+    dialect,
+    /** Text of a JSON field of a record column (`rec`), or null. */
+    text: (rec: string, key: string): RawBuilder<string | null> =>
+      pg
+        ? sql`(${sql.ref(rec)} ->> ${sql.lit(key)})`
+        : sql`cast(json_extract(${sql.ref(rec)}, ${sql.lit(`$.${key}`)}) as text)`,
+    /** A JSON sub-value (object/array) of a record column, as JSON. */
+    json: (rec: string, key: string): RawBuilder<unknown> =>
+      pg
+        ? sql`(${sql.ref(rec)} -> ${sql.lit(key)})`
+        : sql`json_extract(${sql.ref(rec)}, ${sql.lit(`$.${key}`)})`,
+    /** Numeric JSON field. */
+    number: (rec: string, key: string): RawBuilder<number | null> =>
+      pg
+        ? sql`((${sql.ref(rec)} ->> ${sql.lit(key)})::double precision)`
+        : sql`json_extract(${sql.ref(rec)}, ${sql.lit(`$.${key}`)})`,
+    /** Boolean JSON field as 0/1. */
+    flag: (rec: string, key: string): RawBuilder<number | null> =>
+      pg
+        ? sql`(case (${sql.ref(rec)} ->> ${sql.lit(key)}) when 'true' then 1 when 'false' then 0 end)`
+        : sql`json_extract(${sql.ref(rec)}, ${sql.lit(`$.${key}`)})`,
+    /**
+     * Rows `(page, pos, rec)` of the JSON arrays stored in sync_pages.data for a sync's kind/entity.
+     * Used as a FROM source.
+     */
+    pageRecords: (tenantId: string, syncId: string, kind: string, entity: string): RawBuilder<unknown> =>
+      pg
+        ? sql`(select p.page, j.pos, j.rec from sync_pages p
+              cross join lateral jsonb_array_elements(p.data::jsonb) with ordinality as j(rec, pos)
+              where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = ${kind} and p.entity = ${entity})`
+        : sql`(select p.page, cast(j.key as integer) as pos, j.value as rec from sync_pages p, json_each(p.data) j
+              where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = ${kind} and p.entity = ${entity})`,
+    /** `a` and `b` differ, nulls compared as values. */
+    differs: (a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean> =>
+      pg ? sql`(${a} is distinct from ${b})` : sql`(${a} is not ${b})`,
+    /** A new prefixed, time-sortable id per row, generated in SQL (same layout as newId). */
+    rowId: (prefix: IdPrefix): RawBuilder<string> => {
+      const head = newId(prefix).slice(0, prefix.length + 11);
+      // The head is a literal: PostgreSQL cannot infer a parameter's type inside ||.
+      return pg
+        ? sql`(${sql.lit(head)} || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16))`
+        : sql`(${sql.lit(head)} || lower(hex(randomblob(8))))`;
+    },
+    /** JSON object from key/value pairs, stored in a json column. */
+    jsonObject: (pairs: [string, RawBuilder<unknown>][]): RawBuilder<unknown> => {
+      const args = sql.join(pairs.flatMap(([k, v]) => [sql.lit(k), v]));
+      return pg ? sql`jsonb_build_object(${args})` : sql`json_object(${args})`;
+    },
+    /**
+     * Creates a temporary table from a query, private to this connection; on PostgreSQL it is
+     * dropped at commit, on SQLite any leftover of the same name is dropped first.
+     */
+    async createTempAs(db: Executor, name: string, query: RawBuilder<unknown>): Promise<void> {
+      if (pg) {
+        await sql`create temp table ${sql.id(name)} on commit drop as ${query}`.execute(db);
+      } else {
+        await sql`drop table if exists temp.${sql.id(name)}`.execute(db);
+        await sql`create temp table ${sql.id(name)} as ${query}`.execute(db);
+      }
+    },
+  };
+}
+
+export type DialectHelpers = ReturnType<typeof dialectHelpers>;

@@ -1,0 +1,476 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { expectAuthRules } from './helpers/auth-rules.js';
+import { expectContract } from './helpers/contract.js';
+import { skipPostgres } from './helpers/db.js';
+
+const C = 'zluri-sync-v2.openapi.yaml';
+const P = {
+  instances: '/integrations-sync/instances',
+  instance: '/integrations-sync/instances/{instance_id}',
+  syncs: '/integrations-sync/instances/{instance_id}/syncs',
+  sync: '/integrations-sync/instances/{instance_id}/syncs/{sync_id}',
+  finish: '/integrations-sync/instances/{instance_id}/syncs/{sync_id}/finish',
+  snapshots: '/integrations-sync/instances/{instance_id}/syncs/{sync_id}/data/snapshots',
+  facts: '/integrations-sync/instances/{instance_id}/syncs/{sync_id}/data/facts',
+};
+
+interface SyncBody {
+  data: {
+    id: string;
+    status: string;
+    phase: string;
+    pages: number;
+    records: number;
+    result?: {
+      entities: Record<string, Record<string, number>>;
+      unresolved: { entity: string; field: string; value: string }[];
+      baseline: string[];
+    };
+    failure_reason?: string;
+  };
+}
+
+function user(n: number, overrides: Record<string, unknown> = {}) {
+  return {
+    id: `u${n}`,
+    email: `user${n}@acme.com`,
+    name: `User ${n}`,
+    status: 'active',
+    role: 'member',
+    license: 'pro',
+    ...overrides,
+  };
+}
+
+describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
+  let t: TestApp;
+  let token: string;
+  beforeAll(async () => {
+    t = await startTestApp({ SYNC_GUARD_MIN_ACTIVE: '10' });
+    await t.app.queue.start();
+    token = await createToken(t, 'integration');
+  });
+  afterAll(() => t.close());
+
+  const v2 = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, as = token) =>
+    t.request({
+      method,
+      url: `/v2${url}`,
+      token: as,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+
+  async function newInstance(appName: string): Promise<string> {
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/instances',
+      token: t.ownerToken,
+      payload: { appName },
+    });
+    expect(created.statusCode).toBe(201);
+    return created.json<{ data: { id: string } }>().data.id;
+  }
+
+  async function push(
+    instanceId: string,
+    pages: { entity: string; data: unknown[]; kind?: 'facts' }[],
+  ): Promise<TestResponse> {
+    const sync = await v2('POST', `/integrations-sync/instances/${instanceId}/syncs`);
+    expect(sync.statusCode).toBe(201);
+    const syncId = sync.json<SyncBody>().data.id;
+    const pageNo: Record<string, number> = {};
+    for (const p of pages) {
+      const key = `${p.kind ?? 'snapshots'}:${p.entity}`;
+      pageNo[key] = (pageNo[key] ?? 0) + 1;
+      const up = await v2(
+        'POST',
+        `/integrations-sync/instances/${instanceId}/syncs/${syncId}/data/${p.kind ?? 'snapshots'}`,
+        {
+          entity: p.entity,
+          page: pageNo[key],
+          data: p.data,
+        },
+      );
+      expect(up.statusCode, up.body).toBe(200);
+    }
+    return v2('POST', `/integrations-sync/instances/${instanceId}/syncs/${syncId}/finish`);
+  }
+
+  it('lists, reads and updates instances per the contract', async () => {
+    const id = await newInstance('Slack');
+    const list = await v2('GET', '/integrations-sync/instances');
+    expectContract(C, 'GET', P.instances, list);
+    expect(list.json<{ data: { id: string }[] }>().data.map((i) => i.id)).toContain(id);
+    const one = await v2('GET', `/integrations-sync/instances/${id}`);
+    expectContract(C, 'GET', P.instance, one);
+    const updated = await v2('PUT', `/integrations-sync/instances/${id}`, {
+      name: 'Slack EU',
+      notification_emails: ['it@acme.com'],
+    });
+    expectContract(C, 'PUT', P.instance, updated);
+    expect(updated.json<{ data: { name: string; notification_emails: string[] } }>().data).toMatchObject({
+      name: 'Slack EU',
+      notification_emails: ['it@acme.com'],
+    });
+    const badEmail = await v2('PUT', `/integrations-sync/instances/${id}`, {
+      notification_emails: ['not-an-email'],
+    });
+    expect(badEmail.statusCode).toBe(400);
+    expectContract(C, 'PUT', P.instance, badEmail);
+    expect(badEmail.json<{ error: string }>().error).toContain('notification_emails/0');
+    const emptyName = await v2('PUT', `/integrations-sync/instances/${id}`, { name: '  ' });
+    expect(emptyName.statusCode).toBe(400);
+    expect(emptyName.json<{ error: string }>().error).toContain('name');
+    const missing = await v2('GET', '/integrations-sync/instances/ins_nope');
+    expect(missing.statusCode).toBe(404);
+    expectContract(C, 'GET', P.instance, missing);
+  });
+
+  it('allows one running sync per instance (409 naming it) and refuses inactive instances', async () => {
+    const id = await newInstance('Zoom');
+    const first = await v2('POST', `/integrations-sync/instances/${id}/syncs`);
+    expectContract(C, 'POST', P.syncs, first);
+    const runningId = first.json<SyncBody>().data.id;
+    const second = await v2('POST', `/integrations-sync/instances/${id}/syncs`);
+    expect(second.statusCode).toBe(409);
+    expectContract(C, 'POST', P.syncs, second);
+    expect(second.json<{ error: string; code: string }>()).toMatchObject({ code: 'conflict' });
+    expect(second.json<{ error: string }>().error).toContain(runningId);
+    const cancelled = await t.request({
+      method: 'POST',
+      url: `/api/syncs/${runningId}/cancel`,
+      token: t.ownerToken,
+    });
+    expect(cancelled.json<SyncBody>().data.status).toBe('failed');
+    await t.request({
+      method: 'PATCH',
+      url: `/api/instances/${id}`,
+      token: t.ownerToken,
+      payload: { status: 'inactive' },
+    });
+    const refused = await v2('POST', `/integrations-sync/instances/${id}/syncs`);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ error: string }>().error).toMatch(/inactive/);
+  });
+
+  it('rejects bad envelopes with 400 and bad records with 422 listing each, storing nothing', async () => {
+    const id = await newInstance('Figma');
+    const syncId = (await v2('POST', `/integrations-sync/instances/${id}/syncs`)).json<SyncBody>().data.id;
+    const url = `/integrations-sync/instances/${id}/syncs/${syncId}/data/snapshots`;
+    const zeroPage = await v2('POST', url, { entity: 'users', page: 0, data: [] });
+    expect(zeroPage.statusCode).toBe(400);
+    expectContract(C, 'POST', P.snapshots, zeroPage);
+    expect(zeroPage.json<{ error: string }>().error).toContain('body/page');
+    const tooMany = await v2('POST', url, {
+      entity: 'users',
+      page: 1,
+      data: Array.from({ length: 1001 }, (_, i) => user(i)),
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json<{ error: string }>().error).toContain('body/data');
+    const unknownEntity = await v2('POST', url, { entity: 'printers', page: 1, data: [] });
+    expect(unknownEntity.statusCode).toBe(400);
+    const snapshotToFacts = await v2(
+      'POST',
+      `/integrations-sync/instances/${id}/syncs/${syncId}/data/facts`,
+      { entity: 'users', page: 1, data: [user(1)] },
+    );
+    expect(snapshotToFacts.statusCode).toBe(400);
+    expect(snapshotToFacts.json<{ error: string }>().error).toContain('body/entity');
+    const bad = await v2('POST', url, {
+      entity: 'users',
+      page: 1,
+      data: [
+        user(1),
+        { id: 'u2', email: 'nope' },
+        user(3, { status: 'gone' }),
+        { email: 'x@acme.com' },
+        user(5, { shoe: 42 }),
+      ],
+    });
+    expect(bad.statusCode).toBe(422);
+    expectContract(C, 'POST', P.snapshots, bad);
+    const problems = bad.json<{ details: { problems: { index: number; field: string }[] } }>().details
+      .problems;
+    expect(problems.map((p) => p.index)).toEqual([1, 2, 3, 4]);
+    expect(problems.map((p) => p.field)).toEqual([
+      'data/1/email',
+      'data/2/status',
+      'data/3/id',
+      'data/4/shoe',
+    ]);
+    const status = await v2('GET', `/integrations-sync/instances/${id}/syncs/${syncId}`);
+    expectContract(C, 'GET', P.sync, status);
+    expect(status.json<SyncBody>().data.records).toBe(0);
+  });
+
+  it('replaces a re-sent page, keeps staged data invisible until finish, then applies it', async () => {
+    const id = await newInstance('GitHub');
+    const syncId = (await v2('POST', `/integrations-sync/instances/${id}/syncs`)).json<SyncBody>().data.id;
+    const url = `/integrations-sync/instances/${id}/syncs/${syncId}/data/snapshots`;
+    const first = await v2('POST', url, { entity: 'users', page: 1, data: [user(1), user(2), user(3)] });
+    expectContract(C, 'POST', P.snapshots, first);
+    await v2('POST', url, { entity: 'users', page: 1, data: [user(1), user(2)] });
+    await v2('POST', url, {
+      entity: 'users',
+      page: 2,
+      data: [user(4, { first_name: 'Ada', last_name: 'Lovelace', name: undefined })],
+    });
+    const status = await v2('GET', `/integrations-sync/instances/${id}/syncs/${syncId}`);
+    expect(status.json<SyncBody>().data).toMatchObject({
+      pages: 2,
+      records: 3,
+      status: 'running',
+      phase: 'receiving',
+    });
+    const visible = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select('id')
+      .where('instance_id', '=', id)
+      .execute();
+    expect(visible).toHaveLength(0);
+    const finished = await v2('POST', `/integrations-sync/instances/${id}/syncs/${syncId}/finish`);
+    expectContract(C, 'POST', P.finish, finished);
+    const body = finished.json<SyncBody>().data;
+    expect(body.status, body.failure_reason).toBe('finished');
+    expect(body.result?.entities.users).toMatchObject({
+      received: 3,
+      created: 3,
+      updated: 0,
+      deactivated: 0,
+    });
+    expect(body.result?.baseline).toContain('users');
+    const accounts = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select(['external_id', 'name', 'person_id'])
+      .where('instance_id', '=', id)
+      .orderBy('external_id')
+      .execute();
+    expect(accounts.map((a) => a.external_id)).toEqual(['u1', 'u2', 'u4']);
+    expect(accounts.find((a) => a.external_id === 'u4')?.name).toBe('Ada Lovelace');
+    expect(accounts.every((a) => a.person_id)).toBe(true);
+    const again = await v2('POST', `/integrations-sync/instances/${id}/syncs/${syncId}/finish`);
+    expect(again.statusCode).toBe(400);
+    expectContract(C, 'POST', P.finish, again);
+    const late = await v2('POST', url, { entity: 'users', page: 3, data: [user(9)] });
+    expect(late.statusCode).toBe(400);
+  });
+
+  it('diffs a second snapshot: new, changed, missing and reactivated records, with events', async () => {
+    const id = await newInstance('Notion');
+    const base = Array.from({ length: 10 }, (_, i) => user(i));
+    expect((await push(id, [{ entity: 'users', data: base }])).json<SyncBody>().data.status).toBe('finished');
+    const next = base
+      .filter((u) => u.id !== 'u9')
+      .map((u) =>
+        u.id === 'u1'
+          ? { ...u, role: 'admin' }
+          : u.id === 'u2'
+            ? { ...u, status: 'suspended' }
+            : u.id === 'u3'
+              ? { ...u, license: 'free' }
+              : u,
+      );
+    next.push(user(10));
+    const second = (await push(id, [{ entity: 'users', data: next }])).json<SyncBody>().data;
+    expect(second.status).toBe('finished');
+    expect(second.result?.entities.users).toMatchObject({
+      received: 10,
+      created: 1,
+      updated: 3,
+      deactivated: 2,
+      unchanged: 6,
+    });
+    const missing = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select(['status', 'deactivated_at'])
+      .where('instance_id', '=', id)
+      .where('external_id', '=', 'u9')
+      .executeTakeFirstOrThrow();
+    expect(missing.status).toBe('inactive');
+    expect(missing.deactivated_at).toBeTruthy();
+    const events = await t.app.store.db
+      .selectFrom('events')
+      .select(['type', 'payload'])
+      .where(
+        'tenant_id',
+        '=',
+        t.app.store.db
+          ? (
+              await t.app.store.db
+                .selectFrom('instances')
+                .select('tenant_id')
+                .where('id', '=', id)
+                .executeTakeFirstOrThrow()
+            ).tenant_id
+          : '',
+      )
+      .execute();
+    const types = events.filter((e) => JSON.stringify(e.payload).includes(id)).map((e) => e.type);
+    for (const type of [
+      'app_user.role_changed',
+      'app_user.license_changed',
+      'user.deactivated',
+      'app_user.removed',
+      'app_user.added',
+      'user.created',
+      'sync.finished',
+    ]) {
+      expect(types, type).toContain(type);
+    }
+    // u9 comes back: reactivated.
+    const third = (await push(id, [{ entity: 'users', data: [...next, user(9)] }])).json<SyncBody>().data;
+    expect(third.result?.entities.users).toMatchObject({ reactivated: 1 });
+  });
+
+  it('appends facts idempotently and resolves references, reporting what does not resolve', async () => {
+    const id = await newInstance('Asana');
+    const activity = (n: number) => ({
+      id: `a${n}`,
+      user_id: 'u1',
+      timestamp: `2026-11-0${n}T10:00:00Z`,
+      activity_type: 'login',
+    });
+    const first = (
+      await push(id, [
+        { entity: 'users', data: [user(1), user(2)] },
+        { entity: 'groups', data: [{ id: 'g1', name: 'Asana Admins' }] },
+        {
+          entity: 'group_users',
+          data: [
+            { group_id: 'g1', user_id: 'u1' },
+            { group_id: 'g1', user_id: 'u404' },
+            { group_id: 'g9', user_id: 'u2' },
+          ],
+        },
+        { entity: 'activities', kind: 'facts', data: [activity(1), activity(2)] },
+        {
+          entity: 'transactions',
+          kind: 'facts',
+          data: [{ id: 't1', date: '2026-10-01', amount: 120.5, currency: 'USD' }],
+        },
+      ])
+    ).json<SyncBody>().data;
+    expect(first.status).toBe('finished');
+    expect(first.result?.entities['facts:activities']).toMatchObject({ created: 2 });
+    expect(first.result?.entities.group_users).toMatchObject({ created: 1, rejected: 2 });
+    expect(first.result?.unresolved).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ entity: 'group_users', field: 'user_id', value: 'u404' }),
+        expect.objectContaining({ entity: 'group_users', field: 'group_id', value: 'g9' }),
+      ]),
+    );
+    const second = (
+      await push(id, [
+        { entity: 'activities', kind: 'facts', data: [activity(1), activity(2), activity(3)] },
+        {
+          entity: 'transactions',
+          kind: 'facts',
+          data: [{ id: 't1', date: '2026-10-01', amount: 120.5, currency: 'USD' }],
+        },
+      ])
+    ).json<SyncBody>().data;
+    expect(second.result?.entities['facts:activities']).toMatchObject({
+      received: 3,
+      created: 1,
+      duplicates: 2,
+    });
+    expect(second.result?.entities['facts:transactions']).toMatchObject({ created: 0, duplicates: 1 });
+    const txn = await t.app.store.db
+      .selectFrom('transactions')
+      .select(['amount_minor', 'currency'])
+      .where('instance_id', '=', id)
+      .execute();
+    expect(txn).toEqual([{ amount_minor: 12050, currency: 'USD' }]);
+  });
+
+  it('holds a finish that would deactivate too many accounts, then applies it once approved', async () => {
+    const id = await newInstance('Dropbox');
+    const base = Array.from({ length: 20 }, (_, i) => user(i));
+    await push(id, [{ entity: 'users', data: base }]);
+    const held = await push(id, [{ entity: 'users', data: base.slice(0, 10) }]);
+    expect(held.statusCode).toBe(400);
+    expectContract(C, 'POST', P.finish, held);
+    expect(held.json<{ code: string }>().code).toBe('mass_deactivation_guard');
+    const heldBody = held.json<{
+      code: string;
+      details: { reason: string; sync_id: string; deactivating: number };
+    }>();
+    expect(heldBody.details).toMatchObject({ reason: 'mass_deactivation_guard', deactivating: 10 });
+    const still = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select('id')
+      .where('instance_id', '=', id)
+      .where('status', '=', 'active')
+      .execute();
+    expect(still).toHaveLength(20);
+    const syncId = heldBody.details.sync_id;
+    const forced = await v2('POST', `/integrations-sync/instances/${id}/syncs/${syncId}/finish?force=true`);
+    expect(forced.statusCode).toBe(403);
+    expect(forced.body).toContain('sync:approve');
+    const approved = await t.request({
+      method: 'POST',
+      url: `/api/syncs/${syncId}/approve`,
+      token: t.ownerToken,
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json<SyncBody>().data.result?.entities.users).toMatchObject({ deactivated: 10 });
+    const audit = await t.app.store.db
+      .selectFrom('audit_entries')
+      .select('action')
+      .where('action', '=', 'sync.approved')
+      .execute();
+    expect(audit).toHaveLength(1);
+  });
+
+  it('fails idle syncs and frees the instance; reports freshness per source', async () => {
+    const id = await newInstance('Miro');
+    await push(id, [{ entity: 'users', data: [user(1)] }]);
+    const syncId = (await v2('POST', `/integrations-sync/instances/${id}/syncs`)).json<SyncBody>().data.id;
+    await t.app.store.db
+      .updateTable('syncs')
+      .set({ last_activity_at: '2020-01-01T00:00:00.000Z' })
+      .where('id', '=', syncId)
+      .execute();
+    expect(await t.app.services.syncs.expireIdle()).toBeGreaterThanOrEqual(1);
+    const status = (await v2('GET', `/integrations-sync/instances/${id}/syncs/${syncId}`)).json<SyncBody>()
+      .data;
+    expect(status.status).toBe('failed');
+    expect(status.failure_reason).toMatch(/idle/);
+    expect((await v2('POST', `/integrations-sync/instances/${id}/syncs`)).statusCode).toBe(201);
+    const fresh = await t.request({ method: 'GET', url: '/api/freshness?entity=users', token: t.ownerToken });
+    const body = fresh.json<{
+      tables: Record<string, { complete_as_of: string }>;
+      sources: { instance_id: string; complete_as_of: string }[];
+    }>();
+    expect(body.sources.map((s) => s.instance_id)).toContain(id);
+    expect(body.tables.users?.complete_as_of).toBe(body.sources.map((s) => s.complete_as_of).sort()[0]);
+  });
+
+  it('keeps tenants apart and applies the auth rules', async () => {
+    const id = await newInstance('Box');
+    const other = await t.request({
+      method: 'POST',
+      url: '/api/tenants',
+      token: t.ownerToken,
+      payload: { name: 'Other Co' },
+    });
+    const otherToken = other.json<{ ownerToken: string }>().ownerToken;
+    expect((await v2('GET', `/integrations-sync/instances/${id}`, undefined, otherToken)).statusCode).toBe(
+      404,
+    );
+    expect(
+      (await v2('POST', `/integrations-sync/instances/${id}/syncs`, undefined, otherToken)).statusCode,
+    ).toBe(404);
+    const list = await v2('GET', '/integrations-sync/instances', undefined, otherToken);
+    expect(list.json<{ data: unknown[] }>().data).toHaveLength(0);
+    const unauthorized = await v2('GET', '/integrations-sync/instances', undefined, '');
+    expect(unauthorized.statusCode).toBe(401);
+    expectContract(C, 'GET', P.instances, unauthorized);
+    await expectAuthRules(t, {
+      prefix: '/v2/integrations-sync',
+      errorMessage: (b) => (b as { error: string }).error,
+    });
+  });
+});
