@@ -105,10 +105,18 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   });
   // JSON APIs: anything but JSON (and SCIM's JSON) is 415 unless a route adds its own parser.
   app.removeContentTypeParser('text/plain');
+  // JSON (and SCIM's JSON) with prototype-poisoning protection; an empty body is no body, so a
+  // client that always sends `Content-Type: application/json` can still POST to body-less routes.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
-    ['application/scim+json'],
+    ['application/json', 'application/scim+json'],
     { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'ignore'),
+    (request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      parseJson(request, text, done);
+    },
   );
 
   app.addHook('onSend', async (request, reply) => {

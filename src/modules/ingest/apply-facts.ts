@@ -82,7 +82,7 @@ export async function applyActivities(ctx: ApplyContext, kind: 'snapshot' | 'fac
     'stage_activities',
     sql`select x.*, coalesce(
           (select a.person_id from app_accounts a where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = x.user_id),
-          (select min(p.id) from people p where p.tenant_id = ${tenantId} and p.email_lc = x.email_lc)) as person_id
+          (select p.id from people p where p.tenant_id = ${tenantId} and p.email_lc = x.email_lc order by p.email_lc, p.id limit 1)) as person_id
         from (select ${key} as external_id, ${h.text('rec', 'user_id')} as user_id, lower(${h.text('rec', 'email')}) as email_lc,
                 ${h.text('rec', 'timestamp')} as occurred_at, ${h.text('rec', 'activity_type')} as activity_type,
                 ${h.json('rec', 'details')} as details,

@@ -57,12 +57,17 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
   await h.createTempAs(
     trx,
     'user_diff',
+    // People are matched by email through a grouped join: a correlated min() lets SQLite walk the
+    // primary key instead of the email index (quadratic on large snapshots).
     sql`select s.*, a.id as account_id, a.status as old_status, a.role as old_role, a.license as old_license,
-          a.name as old_name, a.email_lc as old_email_lc, a.attributes as old_attributes,
-          (select min(p.id) from people p where p.tenant_id = ${tenantId} and p.email_lc = s.email_lc) as person_id
+          a.name as old_name, a.email_lc as old_email_lc, a.attributes as old_attributes, pp.person_id
         from stage_users s
-        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = s.external_id`,
+        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = s.external_id
+        left join (select p.email_lc, min(p.id) as person_id from people p
+                   where p.tenant_id = ${tenantId} and p.email_lc in (select email_lc from stage_users)
+                   group by p.email_lc) pp on pp.email_lc = s.email_lc`,
   );
+  await sql`create index user_diff_account on ${t('user_diff')} (account_id)`.execute(trx);
   const figures = await sql<{
     received: number;
     active_before: number;
