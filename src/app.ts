@@ -57,7 +57,15 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
     tenants: createTenantsService({ db }),
     tokens: createTokensService({ db }),
     instances: createInstancesService({ db }),
-    syncs: createSyncsService({ store, queue, log, settings: config.ingest }),
+    syncs: createSyncsService({
+      store,
+      queue,
+      log,
+      settings: config.ingest,
+      ...(store.dialect === 'sqlite'
+        ? { sqliteWorker: { dataDir: config.dataDir, logLevel: config.logLevel } }
+        : {}),
+    }),
   };
   const { createdToken } = await services.tenants.bootstrap(config.adminToken);
 

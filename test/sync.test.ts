@@ -448,6 +448,26 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     expect(body.tables.users?.complete_as_of).toBe(body.sources.map((s) => s.complete_as_of).sort()[0]);
   });
 
+  it('publishes every entity record schema in the OpenAPI document', async () => {
+    const doc = (await t.request({ method: 'GET', url: '/openapi/sync.json' })).json<{
+      components: { schemas: Record<string, unknown> };
+      paths: Record<string, unknown>;
+    }>();
+    for (const name of [
+      'SyncUserRecord',
+      'SyncApplicationRecord',
+      'SyncContractRecord',
+      'SyncTransactionRecord',
+      'SyncGroupRecord',
+      'SyncGroupUserRecord',
+      'SyncRoleRecord',
+      'SyncActivityRecord',
+    ]) {
+      expect(doc.components.schemas, name).toHaveProperty(name);
+    }
+    expect(Object.keys(doc.paths).every((p) => p.startsWith('/v2/'))).toBe(true);
+  });
+
   it('keeps tenants apart and applies the auth rules', async () => {
     const id = await newInstance('Box');
     const other = await t.request({

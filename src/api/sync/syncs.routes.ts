@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { snapshotRecords } from '../../modules/ingest/records.schema.js';
 import type { SyncsService } from '../../modules/ingest/syncs.service.js';
 import { actorOf, type Server } from '../http/server.js';
 import {
@@ -19,6 +20,8 @@ const base = '/v2/integrations-sync/instances/:instance_id/syncs';
 /** Sync sessions and their pages (Zluri contract), plus `?force=true` on finish. */
 export async function syncsRoutes(app: Server, { syncs }: { syncs: SyncsService }): Promise<void> {
   const tags = ['sync'];
+  // Publish each entity's record schema in the OpenAPI components (SyncUserRecord, ...).
+  for (const schema of Object.values(snapshotRecords)) app.addSchema(schema);
   app.post(
     base,
     {

@@ -9,6 +9,7 @@ import { type Actor, requireAction } from '../auth/actor.js';
 import { recordEvents } from '../events/events.service.js';
 import { getInstanceRow } from '../instances/instances.service.js';
 import { applySync } from './apply-sync.js';
+import { applyInWorker } from './apply-worker.js';
 import { type SnapshotEntity, validateRecords } from './records.schema.js';
 import type { IngestSettings, Sync, SyncResult, SyncStats } from './syncs.types.js';
 

@@ -44,7 +44,8 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // A sync apply (worker thread) may hold the write lock for seconds: writers wait, readers don't.
+  sqlite.pragma('busy_timeout = 30000');
   sqlite.pragma('cache_size = -64000');
   return makeStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), 'sqlite');
 }
