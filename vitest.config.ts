@@ -7,9 +7,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
+        extends: true,
         test: { name: 'unit', include: ['src/**/*.test.ts'] },
       },
       {
+        extends: true,
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
@@ -17,6 +19,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'postgres',
           include: ['test/**/*.test.ts'],

@@ -18,10 +18,14 @@ interface ApplyTask {
  */
 export function applyInWorker(task: ApplyTask): Promise<void> {
   const source = import.meta.url;
-  // Under tsx (development, tests) the worker needs the TypeScript loader too.
-  const execArgv = source.endsWith('.ts') ? ['--import', 'tsx'] : [];
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(source), { workerData: task, execArgv });
+    // Under tsx (development, tests) the worker registers the TypeScript loader before loading us.
+    const worker = source.endsWith('.ts')
+      ? new Worker(
+          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
+          { eval: true, workerData: task },
+        )
+      : new Worker(new URL(source), { workerData: task });
     let settled = false;
     worker.once('message', (message: { ok: boolean; error?: string }) => {
       settled = true;

@@ -73,6 +73,8 @@ export function createSyncsService(deps: {
   queue: JobQueue;
   log: Logger;
   settings: IngestSettings;
+  /** Embedded mode: the SQLite data directory, so the apply runs in a worker thread. */
+  sqliteWorker?: { dataDir: string; logLevel: string };
 }) {
   const db: Db = deps.store.db;
 
@@ -80,7 +82,15 @@ export function createSyncsService(deps: {
     name: FINISH_JOB,
     retryLimit: 3,
     backoffMs: 5000,
-    handler: (payload, context) => applySync(deps, context.tenantId, payload.syncId),
+    handler: (payload, context) =>
+      deps.sqliteWorker
+        ? applyInWorker({
+            ...deps.sqliteWorker,
+            settings: deps.settings,
+            tenantId: context.tenantId,
+            syncId: payload.syncId,
+          })
+        : applySync(deps, context.tenantId, payload.syncId),
   });
 
   async function requireRunning(actor: Actor, instanceId: string, syncId: string) {
