@@ -47,7 +47,7 @@ export async function applyTransactions(ctx: ApplyContext, kind: 'snapshot' | 'f
   const result =
     await sql`insert into transactions (tenant_id, id, app_id, instance_id, external_id, occurred_on, amount_minor,
         currency, description, vendor, payment_method, created_at)
-      select cast(${tenantId} as text), ${h.rowId('txn')},
+      select cast(${tenantId} as text), ${h.rowId('txn', sql`x.external_id`)},
         coalesce((select a.id from apps a where a.tenant_id = ${tenantId} and a.name_lc = lower(${h.text('x.rec', 'application')})), cast(${appId} as text)),
         cast(${instanceId} as text), x.external_id, ${h.text('x.rec', 'date')}, x.minor, ${h.text('x.rec', 'currency')},
         ${h.text('x.rec', 'description')}, ${h.text('x.rec', 'vendor')}, ${h.text('x.rec', 'payment_method')}, cast(${now} as text)
@@ -95,7 +95,7 @@ export async function applyActivities(ctx: ApplyContext, kind: 'snapshot' | 'fac
   const result =
     await sql`insert into activities (tenant_id, id, person_id, app_id, instance_id, external_id, occurred_at,
         activity_type, details, created_at)
-      select cast(${tenantId} as text), ${h.rowId('act')}, person_id, cast(${appId} as text), cast(${instanceId} as text),
+      select cast(${tenantId} as text), ${h.rowId('act', sql`external_id`)}, person_id, cast(${appId} as text), cast(${instanceId} as text),
         external_id, occurred_at, activity_type, ${details}, cast(${now} as text)
       from stage_activities s
       where not exists (select 1 from activities a where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId}

@@ -43,7 +43,7 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
   await h.createTempAs(
     trx,
     'new_people',
-    sql`select ${h.rowId('usr')} as id, email, email_lc, name, department, designation
+    sql`select ${h.rowId('usr', sql`email_lc`)} as id, email, email_lc, name, department, designation
         from (select s.*, row_number() over (partition by email_lc order by external_id) as ern from stage_users s) s
         where ern = 1 and not exists (
           select 1 from people p where p.tenant_id = ${tenantId} and (p.email_lc = s.email_lc or p.user_name_lc = s.email_lc))`,
@@ -52,7 +52,7 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
               title, is_external, source, attributes, custom, version, created_at, updated_at)
             select cast(${tenantId} as text), id, email, email_lc, email, email_lc, name, 'active', department, designation, 0, 'sync',
               '{}', '{}', 1, cast(${ctx.now} as text), cast(${ctx.now} as text)
-            from new_people`.execute(trx);
+            from new_people order by id`.execute(trx);
 
   await h.createTempAs(
     trx,
@@ -121,10 +121,10 @@ export async function applyUsers(ctx: ApplyContext, received: number): Promise<E
 
   await sql`insert into app_accounts (tenant_id, id, app_id, instance_id, person_id, external_id, email, email_lc, name,
               status, role, license, last_used_at, first_seen_at, attributes, created_at, updated_at, deactivated_at)
-            select cast(${tenantId} as text), ${h.rowId('acc')}, cast(${appId} as text), cast(${instanceId} as text), person_id,
+            select cast(${tenantId} as text), ${h.rowId('acc', sql`external_id`)}, cast(${appId} as text), cast(${instanceId} as text), person_id,
               external_id, email, email_lc, name, status, role, license, last_used_at, cast(${now} as text), attributes,
               cast(${now} as text), cast(${now} as text), case when status = 'active' then null else cast(${now} as text) end
-            from user_diff where account_id is null`.execute(trx);
+            from user_diff where account_id is null order by external_id`.execute(trx);
 
   await sql`update app_accounts set
               person_id = d.person_id, email = d.email, email_lc = d.email_lc, name = d.name, status = d.status,
