@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { type App, createApp } from './app.js';
+import { formatResult, push } from './cli/push.js';
 import { systemActor } from './modules/auth/actor.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { openStore } from './platform/db/db.js';
@@ -104,6 +105,79 @@ token
       );
     });
   });
+
+const instance = program.command('instance').description('Manage integration instances');
+instance
+  .command('create')
+  .description('Create a custom-integration instance for an app (the app is created if new); prints its id')
+  .requiredOption('--app <name>', 'the app this instance connects')
+  .option('--name <name>', 'instance name (default: the app name)')
+  .option('--tenant <tenant>', 'tenant slug or id (default: the default tenant)')
+  .action(async (opts: { app: string; name?: string; tenant?: string }) => {
+    await withApp(async (app) => {
+      const actor = await tenantActor(app, opts.tenant);
+      const created = await app.services.instances.create(actor, {
+        appName: opts.app,
+        ...(opts.name ? { name: opts.name } : {}),
+      });
+      process.stdout.write(`${created.id}\n`);
+      process.stderr.write(`Created instance ${created.id} of ${created.app_name}.\n`);
+    });
+  });
+
+program
+  .command('push')
+  .description('Push a CSV, JSON or NDJSON file to a running server through the /v2 push-sync API')
+  .argument('<file>', 'records: CSV with a header row, a JSON array, or NDJSON')
+  .requiredOption('--instance <id>', 'instance id')
+  .requiredOption(
+    '--entity <entity>',
+    'users, applications, contracts, transactions, groups, group_users, roles or activities',
+  )
+  .option('--facts', 'send as fact data (activities, transactions) instead of a snapshot')
+  .option(
+    '--url <url>',
+    'server URL (env SIGHTLINE_URL)',
+    process.env.SIGHTLINE_URL ?? 'http://localhost:8080',
+  )
+  .option(
+    '--token <token>',
+    'API token with the integration role (env SIGHTLINE_TOKEN)',
+    process.env.SIGHTLINE_TOKEN,
+  )
+  .option('--page-size <n>', 'records per page (at most 1000)', '1000')
+  .option('--no-progress', 'no progress bar')
+  .action(
+    async (
+      file: string,
+      opts: {
+        instance: string;
+        entity: string;
+        facts?: boolean;
+        url: string;
+        token?: string;
+        pageSize: string;
+        progress: boolean;
+      },
+    ) => {
+      if (!opts.token) throw new Error('--token (or SIGHTLINE_TOKEN) is required');
+      const pageSize = Number(opts.pageSize);
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+        throw new Error('--page-size must be 1 to 1000');
+      const result = await push({
+        url: opts.url,
+        token: opts.token,
+        instance: opts.instance,
+        entity: opts.entity,
+        file,
+        kind: opts.facts ? 'facts' : 'snapshots',
+        pageSize,
+        progress: opts.progress && process.stderr.isTTY === true,
+      });
+      process.stdout.write(formatResult(result));
+      if (result.status !== 'finished') process.exitCode = 1;
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
