@@ -44,7 +44,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
       JOBS_POLL_MS: '50',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {

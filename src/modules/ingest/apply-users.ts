@@ -39,14 +39,16 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
   );
   await sql`create index stage_users_ext on ${t('stage_users')} (external_id)`.execute(trx);
 
-  // New directory people, one per new email, created before linking.
+  // New directory people, one per new email, created before linking. Two NOT EXISTS, not one
+  // with OR: each must use its own index.
   await h.createTempAs(
     trx,
     'new_people',
     sql`select ${h.rowId('usr', sql`email_lc`)} as id, email, email_lc, name, department, designation
         from (select s.*, row_number() over (partition by email_lc order by external_id) as ern from stage_users s) s
-        where ern = 1 and not exists (
-          select 1 from people p where p.tenant_id = ${tenantId} and (p.email_lc = s.email_lc or p.user_name_lc = s.email_lc))`,
+        where ern = 1
+          and not exists (select 1 from people p where p.tenant_id = ${tenantId} and p.email_lc = s.email_lc)
+          and not exists (select 1 from people p where p.tenant_id = ${tenantId} and p.user_name_lc = s.email_lc)`,
   );
   await sql`insert into people (tenant_id, id, user_name, user_name_lc, email, email_lc, display_name, status, department,
               title, is_external, source, attributes, custom, version, created_at, updated_at)
