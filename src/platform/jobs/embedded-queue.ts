@@ -168,6 +168,13 @@ export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: numb
 
     async start() {
       if (started) return;
+      // Embedded mode has one runner, this process: a job still 'running' from a previous process
+      // was cut off by a crash or kill, so it is due again now (at-least-once).
+      await db
+        .updateTable('jobs')
+        .set({ status: 'queued', locked_until: null, run_at: nowIso(), updated_at: nowIso() })
+        .where('status', '=', 'running')
+        .execute();
       started = true;
       schedule();
       setImmediate(() => void poll());
