@@ -1,16 +1,16 @@
 import { ingestAdminRoutes } from './api/admin/ingest.routes.js';
 import { tenantsRoutes } from './api/admin/tenants.routes.js';
 import { tokensRoutes } from './api/admin/tokens.routes.js';
-import { createServer, registerFaceErrors, type Server } from './api/http/server.js';
-import { renderSyncError } from './api/sync/errors.js';
-import { instancesRoutes } from './api/sync/instances.routes.js';
-import { syncsRoutes } from './api/sync/syncs.routes.js';
+import { createServer, type Server } from './api/http/server.js';
+import { syncFace } from './api/sync/index.js';
 import { healthRoutes } from './api/system/health.routes.js';
 import { createTokensService, type TokensService } from './modules/auth/tokens.service.js';
 import { createOutboxRelay, type OutboxRelay } from './modules/events/outbox-relay.js';
 import { createSyncsService, type SyncsService } from './modules/ingest/syncs.service.js';
 import { createInstancesService, type InstancesService } from './modules/instances/instances.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
+import { createWebhookDelivery, registerWebhookDelivery } from './modules/webhooks/delivery.js';
+import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import type { Config } from './platform/config/config.js';
 import { openStore, type Store } from './platform/db/db.js';
 import { createEmbeddedQueue } from './platform/jobs/embedded-queue.js';
@@ -23,6 +23,7 @@ export interface Services {
   tokens: TokensService;
   instances: InstancesService;
   syncs: SyncsService;
+  webhooks: WebhooksService;
 }
 
 export interface App {
@@ -42,7 +43,10 @@ export interface App {
 }
 
 /** The composition root: opens the store, migrates, builds modules, registers every face. */
-export async function createApp(config: Config, options: { log?: Logger } = {}): Promise<App> {
+export async function createApp(
+  config: Config,
+  options: { log?: Logger; webhookRetryScheduleMs?: readonly number[] } = {},
+): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await store.migrate();
@@ -53,6 +57,10 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
     : createEmbeddedQueue({ db, log, pollMs: config.jobsPollMs });
   const outbox = createOutboxRelay({ db, log, pollMs: config.jobsPollMs });
 
+  const webhookSettings = {
+    encryptionKey: config.encryptionKey,
+    allowPrivateUrls: config.allowPrivateWebhookUrls,
+  };
   const services: Services = {
     tenants: createTenantsService({ db }),
     tokens: createTokensService({ db }),
@@ -66,7 +74,18 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
         ? { sqliteWorker: { dataDir: config.dataDir, logLevel: config.logLevel } }
         : {}),
     }),
+    webhooks: createWebhooksService({ db, ...webhookSettings }),
   };
+  registerWebhookDelivery(
+    createWebhookDelivery({
+      db,
+      queue,
+      log,
+      ...webhookSettings,
+      retryScheduleMs: options.webhookRetryScheduleMs,
+    }),
+    { queue, outbox },
+  );
   const { createdToken } = await services.tenants.bootstrap(config.adminToken);
 
   const server = await createServer({
@@ -79,9 +98,7 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
   await tokensRoutes(server, services);
   await tenantsRoutes(server, services);
   await ingestAdminRoutes(server, services);
-  registerFaceErrors('/v2', renderSyncError);
-  await instancesRoutes(server, services);
-  await syncsRoutes(server, services);
+  await syncFace(server, services);
   await server.ready();
 
   let closing: Promise<void> | undefined;
@@ -111,7 +128,10 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
     close() {
       closing ??= (async () => {
         if (idleTimer) clearInterval(idleTimer);
-        await server.close();
+        // A keep-alive connection whose request finishes after close() began would hold the server
+        // open until its keep-alive timeout: close each connection as soon as it is idle.
+        const sweep = setInterval(() => server.server.closeIdleConnections(), 50);
+        await server.close().finally(() => clearInterval(sweep));
         await outbox.stop();
         await queue.stop();
         await store.close();

@@ -58,14 +58,21 @@ export async function listPendingEvents(db: Db, limit: number): Promise<DomainEv
   return rows.map(toEvent);
 }
 
+/** Marks events as handed to every subscriber: one statement per tenant in the batch. */
 export async function markDispatched(db: Executor, events: DomainEvent[]): Promise<void> {
   const now = nowIso();
+  const byTenant = new Map<string, string[]>();
   for (const e of events) {
+    const ids = byTenant.get(e.tenantId) ?? [];
+    ids.push(e.id);
+    byTenant.set(e.tenantId, ids);
+  }
+  for (const [tenantId, ids] of byTenant) {
     await db
       .updateTable('events')
       .set({ dispatched_at: now })
-      .where('tenant_id', '=', e.tenantId)
-      .where('id', '=', e.id)
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
       .execute();
   }
 }

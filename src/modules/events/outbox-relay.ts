@@ -12,7 +12,8 @@ export type EventSubscriber = (events: DomainEvent[]) => Promise<void>;
 export function createOutboxRelay(options: { db: Db; log: Logger; pollMs: number; batchSize?: number }) {
   const subscribers: EventSubscriber[] = [];
   let timer: NodeJS.Timeout | undefined;
-  let current: Promise<number> | undefined;
+  /** The last relay pass asked for; passes run one after another, never side by side. */
+  let tail: Promise<number> = Promise.resolve(0);
   let running = false;
 
   async function relayOnce(): Promise<number> {
@@ -25,6 +26,7 @@ export function createOutboxRelay(options: { db: Db; log: Logger; pollMs: number
 
   function tick(): void {
     if (!running) return;
+    if (timer) clearTimeout(timer);
     timer = setTimeout(async () => {
       await relay();
       tick();
@@ -32,21 +34,23 @@ export function createOutboxRelay(options: { db: Db; log: Logger; pollMs: number
     timer.unref();
   }
 
-  /** Relays every pending event now (also used by tests and after a sync finishes). */
-  async function relay(): Promise<number> {
-    if (current) return current;
-    current = (async () => {
-      let total = 0;
-      try {
-        for (let n = await relayOnce(); n > 0; n = await relayOnce()) total += n;
-      } catch (error) {
-        options.log.error({ err: error }, 'outbox relay failed; will retry');
-      } finally {
-        current = undefined;
-      }
-      return total;
-    })();
-    return current;
+  async function relayAll(): Promise<number> {
+    let total = 0;
+    try {
+      for (let n = await relayOnce(); n > 0; n = await relayOnce()) total += n;
+    } catch (error) {
+      options.log.error({ err: error }, 'outbox relay failed; will retry');
+    }
+    return total;
+  }
+
+  /**
+   * Relays every event committed before the call (also used by tests and after a sync finishes);
+   * resolves with how many were handed over. A failing subscriber leaves its batch pending.
+   */
+  function relay(): Promise<number> {
+    tail = tail.then(relayAll);
+    return tail;
   }
 
   return {
@@ -61,7 +65,7 @@ export function createOutboxRelay(options: { db: Db; log: Logger; pollMs: number
     async stop(): Promise<void> {
       running = false;
       if (timer) clearTimeout(timer);
-      await current;
+      await tail;
     },
   };
 }

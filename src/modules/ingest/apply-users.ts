@@ -39,13 +39,27 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
   );
   await sql`create index stage_users_ext on ${t('stage_users')} (external_id)`.execute(trx);
 
-  // New directory people, one per new email, created before linking. Two NOT EXISTS, not one
-  // with OR: each must use its own index.
+  // Compare with the instance's accounts first: only records that are new or changed email need
+  // a person looked up or created (a small share of a routine snapshot).
+  await h.createTempAs(
+    trx,
+    'user_diff',
+    sql`select s.*, a.id as account_id, a.status as old_status, a.role as old_role, a.license as old_license,
+          a.name as old_name, a.email_lc as old_email_lc, a.attributes as old_attributes, a.person_id as old_person_id,
+          a.last_used_at as old_last_used_at,
+          case when a.id is not null and a.email_lc = s.email_lc then a.person_id end as person_id
+        from stage_users s
+        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = s.external_id`,
+  );
+  // New directory people, one per new email. Two NOT EXISTS, not one with OR: each must use its
+  // own index.
   await h.createTempAs(
     trx,
     'new_people',
     sql`select ${h.rowId('usr', sql`email_lc`)} as id, email, email_lc, name, department, designation
-        from (select s.*, row_number() over (partition by email_lc order by external_id) as ern from stage_users s) s
+        from (select d.email, d.email_lc, d.name, d.department, d.designation,
+                row_number() over (partition by d.email_lc order by d.external_id) as ern
+              from user_diff d where d.person_id is null) s
         where ern = 1
           and not exists (select 1 from people p where p.tenant_id = ${tenantId} and p.email_lc = s.email_lc)
           and not exists (select 1 from people p where p.tenant_id = ${tenantId} and p.user_name_lc = s.email_lc)`,
@@ -55,20 +69,10 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
             select cast(${tenantId} as text), id, email, email_lc, email, email_lc, name, 'active', department, designation, 0, 'sync',
               '{}', '{}', 1, cast(${ctx.now} as text), cast(${ctx.now} as text)
             from new_people order by id`.execute(trx);
-
-  await h.createTempAs(
-    trx,
-    'user_diff',
-    // People are matched by email through a grouped join: a correlated min() lets SQLite walk the
-    // primary key instead of the email index (quadratic on large snapshots).
-    sql`select s.*, a.id as account_id, a.status as old_status, a.role as old_role, a.license as old_license,
-          a.name as old_name, a.email_lc as old_email_lc, a.attributes as old_attributes, pp.person_id
-        from stage_users s
-        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = s.external_id
-        left join (select p.email_lc, min(p.id) as person_id from people p
-                   where p.tenant_id = ${tenantId} and p.email_lc in (select email_lc from stage_users)
-                   group by p.email_lc) pp on pp.email_lc = s.email_lc`,
-  );
+  // Link the rest by email (ordered lookup: uses the email index, never a primary-key walk).
+  await sql`update user_diff set person_id = (select p.id from people p where p.tenant_id = ${tenantId}
+              and p.email_lc = user_diff.email_lc order by p.email_lc, p.id limit 1)
+            where person_id is null`.execute(trx);
   await sql`create index user_diff_account on ${t('user_diff')} (account_id)`.execute(trx);
   const figures = await sql<{
     received: number;

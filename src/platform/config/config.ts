@@ -3,6 +3,10 @@ import { join, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const ENCRYPTION_KEY_REQUIRED =
+  'SIGHTLINE_ENCRYPTION_KEY: required with DATABASE_URL (32 bytes, base64; e.g. `openssl rand -base64 32`)';
+
 /** Environment variables Sightline reads, with their defaults. Documented in the README. */
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
@@ -12,9 +16,9 @@ const EnvSchema = Type.Object({
   SIGHTLINE_ADMIN_TOKEN: Type.Optional(Type.String({ pattern: '^sl_[A-Za-z0-9_-]{20,}$' })),
   SIGHTLINE_ENCRYPTION_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
   SIGHTLINE_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
+  // An enum rather than a union of literals: one readable error that lists the allowed values.
+  LOG_LEVEL: Type.Unsafe<(typeof LOG_LEVELS)[number]>(
+    Type.String({ enum: [...LOG_LEVELS], default: 'info' }),
   ),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
@@ -66,27 +70,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
+  const problems = new Map<string, string>();
   if (!validateEnv(input)) {
-    const problems = (validateEnv.errors ?? []).map((e) => {
+    for (const e of validateEnv.errors ?? []) {
       const field = e.instancePath.replace(/^\//, '') || String(e.params.missingProperty ?? '');
-      return `${field}: ${e.message ?? 'is invalid'} (got ${JSON.stringify(input[field])})`;
-    });
-    throw new ConfigError(problems);
+      const allowed =
+        e.keyword === 'enum' ? `must be one of ${e.params.allowedValues.join(', ')}` : undefined;
+      // One problem per variable: the first error names it best.
+      if (!problems.has(field))
+        problems.set(
+          field,
+          `${field}: ${allowed ?? e.message ?? 'is invalid'} (got ${JSON.stringify(input[field])})`,
+        );
+    }
   }
+  if (input.DATABASE_URL && !input.SIGHTLINE_ENCRYPTION_KEY)
+    problems.set('SIGHTLINE_ENCRYPTION_KEY', ENCRYPTION_KEY_REQUIRED);
+  if (problems.size > 0) throw new ConfigError([...problems.values()]);
   const parsed = input as unknown as Env;
   const dataDir = resolve(parsed.DATA_DIR);
-  const problems: string[] = [];
-  let encryptionKey: Buffer | undefined;
-  if (parsed.SIGHTLINE_ENCRYPTION_KEY) {
-    encryptionKey = Buffer.from(parsed.SIGHTLINE_ENCRYPTION_KEY, 'base64');
-  } else if (parsed.DATABASE_URL) {
-    problems.push(
-      'SIGHTLINE_ENCRYPTION_KEY: required with DATABASE_URL (32 bytes, base64; e.g. `openssl rand -base64 32`)',
-    );
-  } else {
-    encryptionKey = loadOrCreateKeyFile(dataDir);
-  }
-  if (problems.length > 0 || !encryptionKey) throw new ConfigError(problems);
+  const encryptionKey = parsed.SIGHTLINE_ENCRYPTION_KEY
+    ? Buffer.from(parsed.SIGHTLINE_ENCRYPTION_KEY, 'base64')
+    : loadOrCreateKeyFile(dataDir);
   return {
     port: parsed.PORT,
     host: parsed.HOST,
@@ -112,7 +117,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function loadOrCreateKeyFile(dataDir: string): Buffer {
   const path = join(dataDir, 'encryption.key');
-  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  if (existsSync(path)) {
+    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+    if (key.length !== 32)
+      throw new ConfigError([`${path}: must hold a base64 32-byte key (it holds ${key.length} bytes)`]);
+    return key;
+  }
   mkdirSync(dataDir, { recursive: true });
   const key = crypto.getRandomValues(new Uint8Array(32));
   writeFileSync(path, `${Buffer.from(key).toString('base64')}\n`, { mode: 0o600 });

@@ -1,4 +1,4 @@
-import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -40,7 +40,7 @@ export function classifyAddress(address: string): AddressVerdict {
   const parsed = ipaddr.process(address);
   const range = parsed.range();
   const canonical = parsed.toString();
-  if (parsed.kind() === 'ipv4') return { address: canonical, range, isPublic: range === 'unicast' };
+  if (!(parsed instanceof ipaddr.IPv6)) return { address: canonical, range, isPublic: range === 'unicast' };
   const isGlobal = parsed.match(IPV6_GLOBAL);
   return {
     address: canonical,
@@ -62,14 +62,8 @@ const defaultResolver: Resolver = (hostname) =>
     ),
   );
 
-/**
- * Parses and checks an outbound URL: http(s) only, and every address its host resolves to must be
- * public unless `allowPrivate`. Throws UnsafeUrlError naming the problem.
- */
-export async function vetUrl(
-  rawUrl: string,
-  options: { allowPrivate?: boolean; resolver?: Resolver } = {},
-): Promise<VettedUrl> {
+/** Parses an absolute http(s) URL with a host (no DNS). Throws UnsafeUrlError naming the problem. */
+export function parseHttpUrl(rawUrl: string): URL {
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -79,9 +73,21 @@ export async function vetUrl(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UnsafeUrlError(`scheme '${url.protocol.replace(/:$/, '')}' is not allowed; use http or https`);
   }
+  if (url.hostname === '') throw new UnsafeUrlError('has no host');
+  return url;
+}
+
+/**
+ * Parses and checks an outbound URL: http(s) only, and every address its host resolves to must be
+ * public unless `allowPrivate`. Throws UnsafeUrlError naming the problem.
+ */
+export async function vetUrl(
+  rawUrl: string,
+  options: { allowPrivate?: boolean; resolver?: Resolver } = {},
+): Promise<VettedUrl> {
+  const url = parseHttpUrl(rawUrl);
   // The WHATWG parser already normalised numeric hosts (0x7f000001 → 127.0.0.1); IPv6 keeps brackets.
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (hostname === '') throw new UnsafeUrlError('has no host');
   let addresses: LookupAddress[];
   if (ipaddr.isValid(hostname)) {
     addresses = [{ address: hostname, family: hostname.includes(':') ? 6 : 4 }];

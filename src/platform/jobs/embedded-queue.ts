@@ -125,6 +125,8 @@ export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: numb
 
   function schedule(): void {
     if (!started) return;
+    // One timer chain only, even when a tick from before a stop()/start() is still polling.
+    if (timer) clearTimeout(timer);
     timer = setTimeout(async () => {
       await poll();
       schedule();

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { newId } from './ids.js';
+
+const ID = /^usr_[0-9a-hjkmnp-tv-z]{26}$/;
+
+describe('newId', () => {
+  it('is the prefix, an underscore and 26 lower-case Crockford base32 characters', () => {
+    const id = newId('usr');
+    expect(id).toMatch(ID);
+    expect(newId('job').startsWith('job_')).toBe(true);
+  });
+
+  it('encodes the creation time first, so ids sort by time', async () => {
+    const before = newId('evt');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const after = newId('evt');
+    expect(before < after).toBe(true);
+    expect(after.slice(4, 14) > before.slice(4, 14)).toBe(true);
+  });
+
+  it('stays sorted and unique within one millisecond', () => {
+    const ids = Array.from({ length: 10_000 }, () => newId('usr'));
+    for (const id of ids) expect(id).toMatch(ID);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    // Many of them share a millisecond (the time part), and still sort in creation order.
+    const sameMs = ids.filter((id) => id.slice(4, 14) === ids[0]?.slice(4, 14));
+    expect(sameMs.length).toBeGreaterThan(1);
+  });
+});
