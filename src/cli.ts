@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { type App, createApp } from './app.js';
 import { formatResult, push } from './cli/push.js';
 import { systemActor } from './modules/auth/actor.js';
+import { type DemoSummary, generateDemo, generateDemoIfEmpty } from './modules/demo/demo.service.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { openStore } from './platform/db/db.js';
 import { createLogger } from './platform/log/log.js';
@@ -39,12 +40,31 @@ async function tenantActor(app: App, tenant?: string) {
   return systemActor(found.id, 'cli');
 }
 
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function formatDemoSummary(tenant: string, s: DemoSummary): string {
+  return (
+    `Demo data in tenant '${tenant}': ${s.people} people, ${s.groups} groups, ${s.apps} apps, ` +
+    `${s.accounts} accounts, ${s.licenses} licenses, ${s.contracts} contracts, ` +
+    `${s.transactions} transactions, ${s.activities} activities\n`
+  );
+}
+
 program
   .command('serve')
   .description('Migrate the database and start the server')
-  .action(async () => {
+  .option('--demo', 'fill the default tenant with demo data if it has no people yet (env DEMO=true)')
+  .action(async (opts: { demo?: boolean }) => {
     const cfg = config();
     const app = await createApp(cfg);
+    const tenant = opts.demo || cfg.demo ? await app.services.tenants.find('default') : undefined;
+    // Before listening, so the first requests already see the demo organization.
+    const summary = tenant && (await generateDemoIfEmpty(app.store.db, tenant.id));
+    if (tenant && summary) process.stdout.write(formatDemoSummary(tenant.slug, summary));
     const url = await app.listen();
     const publicUrl = cfg.publicUrl ?? url.replace('http://127.0.0.1', 'http://localhost');
     if (app.createdOwnerToken) {
@@ -122,6 +142,23 @@ instance
       });
       process.stdout.write(`${created.id}\n`);
       process.stderr.write(`Created instance ${created.id} of ${created.app_name}.\n`);
+    });
+  });
+
+program
+  .command('demo')
+  .description('Fill a tenant with a deterministic demo organization (refused if it already has people)')
+  .option('--tenant <tenant>', 'tenant slug or id', 'default')
+  .option('--seed <n>', 'random seed: the same seed gives the same organization', wholeNumber, 42)
+  .option('--people <n>', 'number of people (default 500)', wholeNumber)
+  .option('--apps <n>', 'number of apps (default 60)', wholeNumber)
+  .action(async (opts: { tenant: string; seed: number; people?: number; apps?: number }) => {
+    await withApp(async (app) => {
+      const tenant = await app.services.tenants.find(opts.tenant);
+      if (!tenant) throw new Error(`No tenant '${opts.tenant}'`);
+      const { seed, people, apps } = opts;
+      const summary = await generateDemo(app.store.db, tenant.id, { seed, people, apps });
+      process.stdout.write(formatDemoSummary(tenant.slug, summary));
     });
   });
 

@@ -175,7 +175,7 @@ export async function applySync(
         .where('status', '=', 'running')
         .execute();
       if (deps.store.dialect === 'sqlite') {
-        for (const table of ['stage_users', 'new_people', 'user_diff', 'stage_activities']) {
+        for (const table of ['stage_users', 'new_people', 'user_diff', 'people_by_email', 'stage_activities']) {
           await sql`drop table if exists temp.${sql.id(table)}`.execute(trx);
         }
       }
@@ -183,7 +183,7 @@ export async function applySync(
     deps.log.info({ tenantId, syncId, ms: Date.now() - started }, 'sync applied');
   } catch (error) {
     if (deps.store.dialect === 'sqlite') {
-      for (const table of ['stage_users', 'new_people', 'user_diff', 'stage_activities']) {
+      for (const table of ['stage_users', 'new_people', 'user_diff', 'people_by_email', 'stage_activities']) {
         await sql`drop table if exists temp.${sql.id(table)}`.execute(db).catch(() => undefined);
       }
     }

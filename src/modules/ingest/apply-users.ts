@@ -69,9 +69,17 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
             select cast(${tenantId} as text), id, email, email_lc, email, email_lc, name, 'active', department, designation, 0, 'sync',
               '{}', '{}', 1, cast(${ctx.now} as text), cast(${ctx.now} as text)
             from new_people order by id`.execute(trx);
-  // Link the rest by email (ordered lookup: uses the email index, never a primary-key walk).
-  await sql`update user_diff set person_id = (select p.id from people p where p.tenant_id = ${tenantId}
-              and p.email_lc = user_diff.email_lc order by p.email_lc, p.id limit 1)
+  // Link the rest by email through a small grouped table (a correlated lookup on people lets
+  // SQLite pick the primary key and walk it: quadratic on large snapshots).
+  await h.createTempAs(
+    trx,
+    'people_by_email',
+    sql`select p.email_lc, min(p.id) as person_id from people p
+        where p.tenant_id = ${tenantId} and p.email_lc in (select email_lc from user_diff where person_id is null)
+        group by p.email_lc`,
+  );
+  await sql`create index people_by_email_ix on ${t('people_by_email')} (email_lc)`.execute(trx);
+  await sql`update user_diff set person_id = (select b.person_id from people_by_email b where b.email_lc = user_diff.email_lc)
             where person_id is null`.execute(trx);
   await sql`create index user_diff_account on ${t('user_diff')} (account_id)`.execute(trx);
   const figures = await sql<{
