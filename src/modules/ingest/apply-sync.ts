@@ -175,7 +175,13 @@ export async function applySync(
         .where('status', '=', 'running')
         .execute();
       if (deps.store.dialect === 'sqlite') {
-        for (const table of ['stage_users', 'new_people', 'user_diff', 'people_by_email', 'stage_activities']) {
+        for (const table of [
+          'stage_users',
+          'new_people',
+          'user_diff',
+          'people_by_email',
+          'stage_activities',
+        ]) {
           await sql`drop table if exists temp.${sql.id(table)}`.execute(trx);
         }
       }
