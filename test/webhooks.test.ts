@@ -410,6 +410,8 @@ describe.skipIf(skipPostgres)('webhooks (push-sync v2)', () => {
           .selectAll()
           .where('webhook_id', '=', hookId)
           .where('status', '=', 'cancelled')
+          // The delete cancels at once; the in-flight attempt records its result just after.
+          .where('attempts', '=', 1)
           .executeTakeFirst(),
       );
       // Cancelled by the delete, while the first attempt was in flight: that attempt is still counted.

@@ -1,7 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  type Dialect as KyselyDialect,
+  PostgresDialect,
+  SqliteAdapter,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, pendingMigrations } from './migrator.js';
 import type { Database } from './schema.js';
@@ -26,6 +39,26 @@ export interface Store {
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
 
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then
+ * writes fails at once (SQLITE_BUSY, no waiting) when another connection, such as the sync apply
+ * worker, committed in between. Taking the write lock up front makes it wait its turn instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+function sqliteDialect(config: SqliteDialectConfig): KyselyDialect {
+  return {
+    createDriver: () => new ImmediateSqliteDriver(config),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createAdapter: () => new SqliteAdapter(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+  };
+}
+
 export interface StoreOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
@@ -47,7 +80,7 @@ export function openStore(options: StoreOptions): Store {
   // A sync apply (worker thread) may hold the write lock for seconds: writers wait, readers don't.
   sqlite.pragma('busy_timeout = 30000');
   sqlite.pragma('cache_size = -64000');
-  return makeStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), 'sqlite');
+  return makeStore(new Kysely<Database>({ dialect: sqliteDialect({ database: sqlite }) }), 'sqlite');
 }
 
 function makeStore(db: Db, dialect: Dialect): Store {
