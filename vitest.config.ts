@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     hookTimeout: 60_000,
     projects: [
       {
