@@ -66,6 +66,19 @@ describe.skipIf(testDb !== 'sqlite')('sightline CLI', () => {
     ).rejects.toThrow(/422[\s\S]*data\/1\/email/);
   });
 
+  it('creates a token from the command line that then authenticates', async () => {
+    const secret = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'token', 'create', '--role', 'viewer', '--name', 'from-cli'],
+      { env: { ...process.env, ...t.env, LOG_LEVEL: 'silent' }, encoding: 'utf8' },
+    ).trim();
+    expect(secret).toMatch(/^sl_[A-Za-z0-9_-]{43}$/);
+    const me = await t.request({ method: 'GET', url: '/api/tenant', token: secret });
+    expect(me.statusCode).toBe(200);
+    const denied = await t.request({ method: 'GET', url: '/api/tokens', token: secret });
+    expect(denied.statusCode).toBe(403);
+  });
+
   it('creates an instance from the command line', () => {
     const output = execFileSync(
       process.execPath,
