@@ -108,7 +108,7 @@ export async function applySync(
             threshold: deps.settings.guardShare,
           });
         }
-        put('users', await applyUsers(c, figures.received));
+        put('users', await applyUsers(c, figures));
       }
       if (has('snapshot', 'roles')) put('roles', await applyRoles(ctx('roles')));
       const groupIds = new Map<string, string>();
@@ -189,7 +189,14 @@ export async function applySync(
     deps.log.info({ tenantId, syncId, ms: Date.now() - started }, 'sync applied');
   } catch (error) {
     if (deps.store.dialect === 'sqlite') {
-      for (const table of ['stage_users', 'new_people', 'user_diff', 'people_by_email', 'stage_activities']) {
+      for (const table of [
+        'stage_users',
+        'new_people',
+        'user_diff',
+        'people_by_email',
+        'missing_accounts',
+        'stage_activities',
+      ]) {
         await sql`drop table if exists temp.${sql.id(table)}`.execute(db).catch(() => undefined);
       }
     }

@@ -6,6 +6,11 @@ export interface GuardFigures {
   deactivating: number;
 }
 
+/** What stageUsers found: the guard's figures and the counts the apply will produce. */
+export interface StagedUsers extends GuardFigures, UserFigures {
+  missing: number;
+}
+
 const t = (name: string) => sql.id(name);
 
 /**
@@ -14,7 +19,7 @@ const t = (name: string) => sql.id(name);
  * Returns the figures the mass-deactivation guard needs; nothing permanent is written yet except
  * people that did not exist (inside the caller's transaction).
  */
-export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { received: number }> {
+export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
   const { trx, h, tenantId, instanceId, syncId } = ctx;
   const source = h.pageRecords(tenantId, syncId, 'snapshot', 'users');
   const name = sql`coalesce(${h.text('rec', 'name')}, nullif(trim(coalesce(${h.text('rec', 'first_name')}, '') || ' ' || coalesce(${h.text('rec', 'last_name')}, '')), ''))`;
@@ -47,7 +52,8 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
     sql`select s.*, a.id as account_id, a.status as old_status, a.role as old_role, a.license as old_license,
           a.name as old_name, a.email_lc as old_email_lc, a.attributes as old_attributes, a.person_id as old_person_id,
           a.last_used_at as old_last_used_at,
-          case when a.id is not null and a.email_lc = s.email_lc then a.person_id end as person_id
+          case when a.id is not null and a.email_lc = s.email_lc then a.person_id end as person_id,
+          case when a.id is not null and (${changedCondition(h, 's', 'a')}) then 1 else 0 end as is_changed
         from stage_users s
         left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = s.external_id`,
   );
@@ -81,57 +87,69 @@ export async function stageUsers(ctx: ApplyContext): Promise<GuardFigures & { re
   await sql`create index people_by_email_ix on ${t('people_by_email')} (email_lc)`.execute(trx);
   await sql`update user_diff set person_id = (select b.person_id from people_by_email b where b.email_lc = user_diff.email_lc)
             where person_id is null`.execute(trx);
-  await sql`create index user_diff_account on ${t('user_diff')} (account_id)`.execute(trx);
-  const figures = await sql<{
-    received: number;
-    active_before: number;
-    missing_active: number;
-    turning_inactive: number;
-  }>`
-    select
-      (select count(*) from stage_users) as received,
-      (select count(*) from app_accounts where tenant_id = ${tenantId} and instance_id = ${instanceId} and status = 'active') as active_before,
-      (select count(*) from app_accounts a where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status = 'active'
-         and not exists (select 1 from stage_users s where s.external_id = a.external_id)) as missing_active,
-      (select count(*) from user_diff where old_status = 'active' and status <> 'active') as turning_inactive`.execute(
+  // The instance's accounts absent from this snapshot, found once and reused (guard, events, apply).
+  await h.createTempAs(
     trx,
+    'missing_accounts',
+    sql`select a.id, a.external_id, a.email, a.person_id, a.status from app_accounts a
+        where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status <> 'inactive'
+          and not exists (select 1 from stage_users s where s.external_id = a.external_id)`,
   );
+  if (h.dialect === 'postgres') {
+    // Temp tables are never auto-analyzed: without statistics the planner guesses badly.
+    await sql`analyze user_diff`.execute(trx);
+    await sql`analyze missing_accounts`.execute(trx);
+  }
+  const figures = await sql<UserFigures & { active_before: number; missing_active: number; missing: number }>`
+    select d.*,
+      (select count(*) from app_accounts where tenant_id = ${tenantId} and instance_id = ${instanceId} and status = 'active') as active_before,
+      (select count(*) from missing_accounts where status = 'active') as missing_active,
+      (select count(*) from missing_accounts) as missing
+    from (select count(*) as received,
+            coalesce(sum(case when account_id is null then 1 else 0 end), 0) as created,
+            coalesce(sum(is_changed), 0) as updated,
+            coalesce(sum(case when old_status = 'active' and status <> 'active' then 1 else 0 end), 0) as turning_inactive,
+            coalesce(sum(case when old_status <> 'active' and status = 'active' then 1 else 0 end), 0) as reactivated
+          from user_diff) d`.execute(trx);
   const row = figures.rows[0];
+  const n = (v: unknown) => Number(v ?? 0);
   return {
-    received: Number(row?.received ?? 0),
-    activeBefore: Number(row?.active_before ?? 0),
-    deactivating: Number(row?.missing_active ?? 0) + Number(row?.turning_inactive ?? 0),
+    received: n(row?.received),
+    created: n(row?.created),
+    updated: n(row?.updated),
+    turning_inactive: n(row?.turning_inactive),
+    reactivated: n(row?.reactivated),
+    missing: n(row?.missing),
+    activeBefore: n(row?.active_before),
+    deactivating: n(row?.missing_active) + n(row?.turning_inactive),
   };
+}
+
+interface UserFigures {
+  received: number;
+  created: number;
+  updated: number;
+  turning_inactive: number;
+  reactivated: number;
+}
+
+/** Significant fields differ between the staged record and the account (aliases `s`, `a`). */
+function changedCondition(h: ApplyContext['h'], s: string, a: string) {
+  return sql.join(
+    [
+      ...significant.map((c) => h.differs(sql.ref(`${s}.${c}`), sql.ref(`${a}.${c}`))),
+      h.differs(sql.ref(`${s}.attributes`), sql.ref(`${a}.attributes`)),
+    ],
+    sql` or `,
+  );
 }
 
 const significant = ['status', 'role', 'license', 'name', 'email_lc'] as const;
 
 /** Applies the staged users (after stageUsers): inserts, updates, deactivates missing; emits events. */
-export async function applyUsers(ctx: ApplyContext, received: number): Promise<EntityCounts> {
+export async function applyUsers(ctx: ApplyContext, staged: StagedUsers): Promise<EntityCounts> {
   const { trx, h, tenantId, instanceId, appId, now } = ctx;
-  const counts = { ...emptyCounts(), received };
-  const changedWhere = sql.join(
-    [
-      ...significant.map((c) => h.differs(sql.ref(`d.${c}`), sql.ref(`d.old_${c}`))),
-      h.differs(sql`d.attributes`, sql`d.old_attributes`),
-    ],
-    sql` or `,
-  );
-
-  if (!ctx.baseline) await collectUserEvents(ctx, changedWhere);
-
-  const stats = await sql<{ created: number; updated: number; deactivated: number; reactivated: number }>`
-    select
-      (select count(*) from user_diff d where account_id is null) as created,
-      (select count(*) from user_diff d where account_id is not null and (${changedWhere})) as updated,
-      (select count(*) from user_diff d where old_status = 'active' and status <> 'active') as deactivated,
-      (select count(*) from user_diff d where old_status is not null and old_status <> 'active' and status = 'active') as reactivated`.execute(
-    trx,
-  );
-  const s = stats.rows[0];
-  counts.created = Number(s?.created ?? 0);
-  counts.updated = Number(s?.updated ?? 0);
-  counts.reactivated = Number(s?.reactivated ?? 0);
+  if (!ctx.baseline) await collectUserEvents(ctx);
 
   await sql`insert into app_accounts (tenant_id, id, app_id, instance_id, person_id, external_id, email, email_lc, name,
               status, role, license, last_used_at, first_seen_at, attributes, created_at, updated_at, deactivated_at)
@@ -140,6 +158,7 @@ export async function applyUsers(ctx: ApplyContext, received: number): Promise<E
               cast(${now} as text), cast(${now} as text), case when status = 'active' then null else cast(${now} as text) end
             from user_diff where account_id is null order by external_id`.execute(trx);
 
+  // Only rows that differ at all are written: significant changes, a new person link, a newer last use.
   await sql`update app_accounts set
               person_id = d.person_id, email = d.email, email_lc = d.email_lc, name = d.name, status = d.status,
               role = d.role, license = d.license, attributes = d.attributes,
@@ -147,22 +166,23 @@ export async function applyUsers(ctx: ApplyContext, received: number): Promise<E
               deactivated_at = case when d.status = 'active' then null
                                     when app_accounts.status = 'active' then cast(${now} as text)
                                     else app_accounts.deactivated_at end
-            from user_diff d
-            where app_accounts.tenant_id = ${tenantId} and app_accounts.id = d.account_id
-              and ((${changedWhere}) or ${h.differs(sql`d.person_id`, sql`app_accounts.person_id`)}
-                   or ${h.differs(sql`coalesce(d.last_used_at, app_accounts.last_used_at)`, sql`app_accounts.last_used_at`)})`.execute(
-    trx,
-  );
+            from (select * from user_diff u where u.account_id is not null and (u.is_changed = 1
+                    or ${h.differs(sql`u.person_id`, sql`u.old_person_id`)}
+                    or ${h.differs(sql`coalesce(u.last_used_at, u.old_last_used_at)`, sql`u.old_last_used_at`)})) d
+            where app_accounts.tenant_id = ${tenantId} and app_accounts.id = d.account_id`.execute(trx);
 
-  const missing =
-    await sql`update app_accounts set status = 'inactive', deactivated_at = ${now}, updated_at = ${now}
-            where tenant_id = ${tenantId} and instance_id = ${instanceId} and status <> 'inactive'
-              and not exists (select 1 from stage_users s where s.external_id = app_accounts.external_id)`.execute(
-      trx,
-    );
-  counts.deactivated = Number(s?.deactivated ?? 0) + Number(missing.numAffectedRows ?? 0);
-  counts.unchanged = received - counts.created - counts.updated;
-  return counts;
+  await sql`update app_accounts set status = 'inactive', deactivated_at = ${now}, updated_at = ${now}
+            where tenant_id = ${tenantId} and instance_id = ${instanceId}
+              and id in (select id from missing_accounts)`.execute(trx);
+  return {
+    ...emptyCounts(),
+    received: staged.received,
+    created: staged.created,
+    updated: staged.updated,
+    reactivated: staged.reactivated,
+    deactivated: staged.turning_inactive + staged.missing,
+    unchanged: staged.received - staged.created - staged.updated,
+  };
 }
 
 interface DiffRow {
@@ -181,10 +201,7 @@ interface DiffRow {
 }
 
 /** Per-record events, read before the change is applied (only for non-baseline snapshots). */
-async function collectUserEvents(
-  ctx: ApplyContext,
-  changedWhere: ReturnType<typeof sql.join>,
-): Promise<void> {
+async function collectUserEvents(ctx: ApplyContext): Promise<void> {
   const { trx, tenantId, instanceId, appId } = ctx;
   const base = { app_id: appId, instance_id: instanceId };
   const people = await sql<{
@@ -202,7 +219,7 @@ async function collectUserEvents(
   }
   const diff =
     await sql<DiffRow>`select account_id, external_id, email, person_id, status, old_status, role, old_role,
-      license, old_license, name, old_name from user_diff d where account_id is null or (${changedWhere})`.execute(
+      license, old_license, name, old_name from user_diff d where account_id is null or is_changed = 1`.execute(
       trx,
     );
   for (const d of diff.rows) {
@@ -254,9 +271,7 @@ async function collectUserEvents(
     email: string | null;
     person_id: string | null;
   }>`
-    select id, external_id, email, person_id from app_accounts a
-    where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status <> 'inactive'
-      and not exists (select 1 from stage_users s where s.external_id = a.external_id)`.execute(trx);
+    select id, external_id, email, person_id from missing_accounts`.execute(trx);
   for (const m of missing.rows) {
     ctx.events.push({
       type: 'app_user.removed',
