@@ -96,8 +96,7 @@ export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
           and not exists (select 1 from stage_users s where s.external_id = a.external_id)`,
   );
   if (h.dialect === 'postgres') {
-    // Temp tables are never auto-analyzed: without statistics the planner guesses badly.
-    await sql`analyze user_diff`.execute(trx);
+    // Temp tables are never auto-analyzed: without statistics the planner guesses their size badly.
     await sql`analyze missing_accounts`.execute(trx);
   }
   const figures = await sql<UserFigures & { active_before: number; missing_active: number; missing: number }>`
@@ -202,7 +201,7 @@ interface DiffRow {
 
 /** Per-record events, read before the change is applied (only for non-baseline snapshots). */
 async function collectUserEvents(ctx: ApplyContext): Promise<void> {
-  const { trx, tenantId, instanceId, appId } = ctx;
+  const { trx, instanceId, appId } = ctx;
   const base = { app_id: appId, instance_id: instanceId };
   const people = await sql<{
     id: string;
