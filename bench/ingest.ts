@@ -135,7 +135,7 @@ async function runOn(
       );
     }
     process.stdout.write(
-      `  upload overall: ${Math.round(totalRecords / totalUpload)} rec/s; server peak RSS ${server.peakRssMb()} MB\n`,
+      `  upload overall: ${Math.round(totalRecords / totalUpload)} rec/s; server peak RSS ${server.peakRssMb()} MB (sampled: anon ${server.peakBreakdown().anonMb} MB, file ${server.peakBreakdown().fileMb} MB)\n`,
     );
     process.stdout.write(
       `  second snapshot result: ${JSON.stringify((second.result as { entities: unknown }).entities)}\n`,

@@ -23,6 +23,8 @@ export interface BenchServer {
   process: ChildProcess;
   /** Peak resident memory of the server process (VmHWM), in MB. */
   peakRssMb(): number;
+  /** Sampled peaks of anonymous and file-backed resident memory, in MB. */
+  peakBreakdown(): { anonMb: number; fileMb: number };
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
   const dataDir = mkdtempSync(join(tmpdir(), 'sightline-bench-'));
   const port = await freePort();
   const token = `sl_${randomBytes(32).toString('base64url')}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  // BENCH_DIST=1 runs the compiled server (`npm run build` first), as in production.
+  const args = process.env.BENCH_DIST
+    ? ['dist/src/cli.js', 'serve']
+    : ['--import', 'tsx', 'src/cli.ts', 'serve'];
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       PORT: String(port),
@@ -47,6 +53,18 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
     stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
+  // Peak anonymous vs file-backed resident memory, sampled (VmHWM only gives the total).
+  const peaks = { anon: 0, file: 0 };
+  const sampler = setInterval(() => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peaks.anon = Math.max(peaks.anon, Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      peaks.file = Math.max(peaks.file, Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch {
+      // process gone
+    }
+  }, 200);
+  sampler.unref();
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${url}/readyz`)).ok) break;
@@ -59,12 +77,16 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
     url,
     token,
     process: child,
+    peakBreakdown() {
+      return { anonMb: Math.round(peaks.anon / 1024), fileMb: Math.round(peaks.file / 1024) };
+    },
     peakRssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return Math.round(kb / 1024);
     },
     async stop() {
+      clearInterval(sampler);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { sql } from 'kysely';
 import { openStore } from '../../platform/db/db.js';
 import { createLogger } from '../../platform/log/log.js';
 import { applySync } from './apply-sync.js';
@@ -45,6 +46,9 @@ export function applyInWorker(task: ApplyTask): Promise<void> {
 async function main(task: ApplyTask): Promise<void> {
   const store = openStore({ dataDir: task.dataDir });
   try {
+    // A smaller page cache than the server's own connection: this one only runs the apply, and
+    // both caches count toward the process's memory.
+    await sql`pragma cache_size = -16000`.execute(store.db);
     await applySync(
       { store, log: createLogger(task.logLevel), settings: task.settings },
       task.tenantId,
