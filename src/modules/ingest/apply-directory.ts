@@ -11,7 +11,7 @@ const str = (v: unknown): string | null => (v === undefined || v === null ? null
 async function readSnapshot(ctx: ApplyContext, entity: string, idOf: (r: Rec) => string): Promise<Rec[]> {
   const rows = await sql<{
     rec: unknown;
-  }>`select rec from ${ctx.h.pageRecords(ctx.tenantId, ctx.syncId, 'snapshot', entity)} as r
+  }>`select ${ctx.h.recordText('rec')} as rec from ${ctx.h.pageRecords(ctx.tenantId, ctx.syncId, 'snapshot', entity)} as r
     order by page, pos`.execute(ctx.trx);
   const byId = new Map<string, Rec>();
   for (const row of rows.rows) {

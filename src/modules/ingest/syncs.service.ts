@@ -1,4 +1,5 @@
 import type { Db, Executor, Store } from '../../platform/db/db.js';
+import { dialectHelpers } from '../../platform/db/dialect.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import { AppError, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
@@ -216,7 +217,7 @@ export function createSyncsService(deps: {
         );
       }
       const now = nowIso();
-      const data = JSON.stringify(input.data);
+      const data = dialectHelpers(deps.store.dialect).pageData(JSON.stringify(input.data));
       await db
         .insertInto('sync_pages')
         .values({

@@ -40,8 +40,15 @@ export function dialectHelpers(dialect: Dialect) {
         ? sql`(select p.page, j.pos, j.rec from sync_pages p
               cross join lateral jsonb_array_elements(p.data::jsonb) with ordinality as j(rec, pos)
               where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = ${kind} and p.entity = ${entity})`
-        : sql`(select p.page, cast(j.key as integer) as pos, j.value as rec from sync_pages p, json_each(p.data) j
+        : sql`(select p.page, cast(j.key as integer) as pos, j.value as rec from sync_pages p, jsonb_each(p.data) j
               where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = ${kind} and p.entity = ${entity})`,
+    /**
+     * A page's records as stored: SQLite keeps them as JSONB (parsed once, at upload), PostgreSQL
+     * as text cast to jsonb at finish.
+     */
+    pageData: (json: string): RawBuilder<string> => (pg ? sql`${json}` : sql`jsonb(${json})`),
+    /** A record from pageRecords as JSON text (for reading into JavaScript). */
+    recordText: (rec: string): RawBuilder<unknown> => (pg ? sql.ref(rec) : sql`json(${sql.ref(rec)})`),
     /** `a` and `b` differ, nulls compared as values. */
     differs: (a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean> =>
       pg ? sql`(${a} is distinct from ${b})` : sql`(${a} is not ${b})`,
