@@ -39,7 +39,7 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
     const store = openStore({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL });
     try {
       expect(await store.isReady()).toBe(false);
-      expect(await store.migrate()).toEqual(['001-initial', '002-ingest']);
+      expect(await store.migrate()).toEqual(['001-initial', '002-ingest', '003-page-jsonb']);
       expect(await store.migrate()).toEqual([]);
       expect(await store.isReady()).toBe(true);
       const tables = await store.db.introspection.getTables();

@@ -38,13 +38,12 @@ export function dialectHelpers(dialect: Dialect) {
     pageRecords: (tenantId: string, syncId: string, kind: string, entity: string): RawBuilder<unknown> =>
       pg
         ? sql`(select p.page, j.pos, j.rec from sync_pages p
-              cross join lateral jsonb_array_elements(p.data::jsonb) with ordinality as j(rec, pos)
+              cross join lateral jsonb_array_elements(p.data) with ordinality as j(rec, pos)
               where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = ${kind} and p.entity = ${entity})`
         : sql`(select p.page, cast(j.key as integer) as pos, j.value as rec from sync_pages p, jsonb_each(p.data) j
               where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = ${kind} and p.entity = ${entity})`,
     /**
-     * A page's records as stored: SQLite keeps them as JSONB (parsed once, at upload), PostgreSQL
-     * as text cast to jsonb at finish.
+     * A page's records as stored: parsed once, at upload (JSONB on SQLite, jsonb on PostgreSQL).
      */
     pageData: (json: string): RawBuilder<string> => (pg ? sql`${json}` : sql`jsonb(${json})`),
     /** A record from pageRecords as JSON text (for reading into JavaScript). */

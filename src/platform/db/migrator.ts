@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as initial from './migrations/001-initial.js';
 import * as ingest from './migrations/002-ingest.js';
+import * as pageJsonb from './migrations/003-page-jsonb.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -15,6 +16,7 @@ interface MigrationModule {
 const migrations: Record<string, MigrationModule> = {
   '001-initial': initial,
   '002-ingest': ingest,
+  '003-page-jsonb': pageJsonb,
 };
 
 function withContext(context: MigrationContext): Record<string, Migration> {
