@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Store } from '../../platform/db/db.js';
+import type { Executor, Store } from '../../platform/db/db.js';
 import { dialectHelpers } from '../../platform/db/dialect.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import type { Logger } from '../../platform/log/log.js';
@@ -15,6 +15,21 @@ import {
 import { applyActivities, applyTransactions } from './apply-facts.js';
 import { applyUsers, stageUsers } from './apply-users.js';
 import type { HoldInfo, IngestSettings, SyncResult, SyncStats } from './syncs.types.js';
+
+/** Temp tables of the apply steps. PostgreSQL drops them at commit; SQLite keeps them per connection. */
+const tempTables = [
+  'stage_users',
+  'new_people',
+  'user_diff',
+  'people_by_email',
+  'missing_accounts',
+  'stage_activities',
+];
+
+async function dropTempTables(db: Executor, dialect: Store['dialect']): Promise<void> {
+  if (dialect !== 'sqlite') return;
+  for (const table of tempTables) await sql`drop table if exists temp.${sql.id(table)}`.execute(db);
+}
 
 class Held extends Error {
   constructor(readonly hold: HoldInfo) {
@@ -174,32 +189,11 @@ export async function applySync(
         .where('id', '=', syncId)
         .where('status', '=', 'running')
         .execute();
-      if (deps.store.dialect === 'sqlite') {
-        for (const table of [
-          'stage_users',
-          'new_people',
-          'user_diff',
-          'people_by_email',
-          'stage_activities',
-        ]) {
-          await sql`drop table if exists temp.${sql.id(table)}`.execute(trx);
-        }
-      }
+      await dropTempTables(trx, deps.store.dialect);
     });
     deps.log.info({ tenantId, syncId, ms: Date.now() - started }, 'sync applied');
   } catch (error) {
-    if (deps.store.dialect === 'sqlite') {
-      for (const table of [
-        'stage_users',
-        'new_people',
-        'user_diff',
-        'people_by_email',
-        'missing_accounts',
-        'stage_activities',
-      ]) {
-        await sql`drop table if exists temp.${sql.id(table)}`.execute(db).catch(() => undefined);
-      }
-    }
+    await dropTempTables(db, deps.store.dialect).catch(() => undefined);
     if (error instanceof Held) {
       await db.transaction().execute(async (trx) => {
         await trx
