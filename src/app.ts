@@ -2,12 +2,21 @@ import { ingestAdminRoutes } from './api/admin/ingest.routes.js';
 import { tenantsRoutes } from './api/admin/tenants.routes.js';
 import { tokensRoutes } from './api/admin/tokens.routes.js';
 import { createServer, type Server } from './api/http/server.js';
+import { manageFace } from './api/manage/index.js';
+import { scimFace } from './api/scim/index.js';
 import { syncFace } from './api/sync/index.js';
 import { healthRoutes } from './api/system/health.routes.js';
+import { type AppsService, createAppsService } from './modules/apps/apps.service.js';
+import { type AuditList, createAuditList } from './modules/audit/audit-list.js';
 import { createTokensService, type TokensService } from './modules/auth/tokens.service.js';
+import { type ContractsService, createContractsService } from './modules/contracts/contracts.service.js';
+import { createUsersList, type UsersList } from './modules/directory/users-list.js';
 import { createOutboxRelay, type OutboxRelay } from './modules/events/outbox-relay.js';
+import { createFieldsService, type FieldsService } from './modules/fields/fields.service.js';
 import { createSyncsService, type SyncsService } from './modules/ingest/syncs.service.js';
 import { createInstancesService, type InstancesService } from './modules/instances/instances.service.js';
+import { createScimGroupsService, type ScimGroupsService } from './modules/scim/groups.service.js';
+import { createScimUsersService, type ScimUsersService } from './modules/scim/users.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
 import { createWebhookDelivery, registerWebhookDelivery } from './modules/webhooks/delivery.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
@@ -24,6 +33,13 @@ export interface Services {
   instances: InstancesService;
   syncs: SyncsService;
   webhooks: WebhooksService;
+  apps: AppsService;
+  contracts: ContractsService;
+  fields: FieldsService;
+  usersList: UsersList;
+  auditList: AuditList;
+  scimUsers: ScimUsersService;
+  scimGroups: ScimGroupsService;
 }
 
 export interface App {
@@ -75,6 +91,13 @@ export async function createApp(
         : {}),
     }),
     webhooks: createWebhooksService({ db, ...webhookSettings }),
+    apps: createAppsService({ db, dialect: store.dialect }),
+    contracts: createContractsService({ db, dialect: store.dialect }),
+    fields: createFieldsService({ db }),
+    usersList: createUsersList({ db, dialect: store.dialect }),
+    auditList: createAuditList({ db, dialect: store.dialect }),
+    scimUsers: createScimUsersService({ db, dialect: store.dialect }),
+    scimGroups: createScimGroupsService({ db, dialect: store.dialect }),
   };
   registerWebhookDelivery(
     createWebhookDelivery({
@@ -99,6 +122,8 @@ export async function createApp(
   await tenantsRoutes(server, services);
   await ingestAdminRoutes(server, services);
   await syncFace(server, services);
+  await manageFace(server, { ...services, usersRateLimit: config.manage.usersRateLimit });
+  await scimFace(server, { ...services, publicUrl: config.publicUrl });
   await server.ready();
 
   let closing: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../src/platform/db/db.js';
+import { migrationNames } from '../src/platform/db/migrator.js';
 import { freshStoreEnv, skipPostgres, testDb } from './helpers/db.js';
 
 const domainTables = [
@@ -31,6 +32,7 @@ const domainTables = [
   'api_tokens',
   'jobs',
   'events',
+  'person_values',
 ];
 
 describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
@@ -39,7 +41,9 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
     const store = openStore({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL });
     try {
       expect(await store.isReady()).toBe(false);
-      expect(await store.migrate()).toEqual(['001-initial', '002-ingest', '003-page-jsonb']);
+      expect(migrationNames.slice(0, 4)).toEqual(['001-initial', '002-ingest', '003-page-jsonb', '004-scim']);
+      expect([...migrationNames].sort()).toEqual(migrationNames);
+      expect(await store.migrate()).toEqual(migrationNames);
       expect(await store.migrate()).toEqual([]);
       expect(await store.isReady()).toBe(true);
       const tables = await store.db.introspection.getTables();

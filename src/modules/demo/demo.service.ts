@@ -1,6 +1,7 @@
 import type { Db } from '../../platform/db/db.js';
 import { nowIso, parseJson } from '../../platform/db/json.js';
 import { AppError, badRequest, type FieldProblem, notFound } from '../../platform/errors/app-error.js';
+import { refreshAppFigures } from '../apps/app-figures.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { systemActor } from '../auth/actor.js';
 import type { DemoContext, DemoOptions, DemoSummary } from './demo.types.js';
@@ -97,6 +98,7 @@ export async function generateDemo(
       expected: peopleCount * accessPerPerson * 1.1,
     });
     const spend = await writeSpend(ctx, random.fork('spend'), { apps, written, seatsUsed: access.seatsUsed });
+    await refreshAppFigures(trx, tenantId);
     const summary: DemoSummary = {
       people: people.length,
       groups,

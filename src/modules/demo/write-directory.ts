@@ -1,5 +1,5 @@
 import { toJson } from '../../platform/db/json.js';
-import { newId } from '../../platform/ids/ids.js';
+import { newUuid } from '../../platform/ids/ids.js';
 import { createBatchWriter } from './batch-writer.js';
 import { isoDaysAgo } from './dates.js';
 import type { DemoContext } from './demo.types.js';
@@ -16,7 +16,7 @@ export async function writeDirectory(
 ): Promise<{ personIds: string[]; groups: number }> {
   const { trx, tenantId, createdAt, reference } = ctx;
   // Ids first: managers may come later in the plan than the people reporting to them.
-  const personIds = people.map(() => newId('usr'));
+  const personIds = people.map(() => newUuid());
   const emptyJson = toJson({});
   const peopleWriter = createBatchWriter(trx, 'people');
   for (const [i, p] of people.entries()) {
@@ -24,7 +24,7 @@ export async function writeDirectory(
     const managerId = p.managerIndex === null ? null : (personIds[p.managerIndex] ?? null);
     await peopleWriter.add({
       tenant_id: tenantId,
-      id: personIds[i] ?? newId('usr'),
+      id: personIds[i] ?? newUuid(),
       external_id: p.employeeNumber,
       user_name: p.email,
       user_name_lc: p.email,
@@ -53,12 +53,12 @@ export async function writeDirectory(
   }
   await peopleWriter.flush();
 
-  const groupIds = departments.map(() => newId('grp'));
+  const groupIds = departments.map(() => newUuid());
   const groupWriter = createBatchWriter(trx, 'groups');
   for (const [d, department] of departments.entries()) {
     await groupWriter.add({
       tenant_id: tenantId,
-      id: groupIds[d] ?? newId('grp'),
+      id: groupIds[d] ?? newUuid(),
       display_name: department.name,
       display_name_lc: department.name.toLowerCase(),
       external_id: null,

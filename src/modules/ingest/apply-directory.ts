@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { parseJson, toJson } from '../../platform/db/json.js';
-import { newId } from '../../platform/ids/ids.js';
+import { newId, newUuid } from '../../platform/ids/ids.js';
 import { findOrCreateApp } from '../instances/instances.service.js';
 import { type ApplyContext, type EntityCounts, emptyCounts } from './apply-context.js';
 
@@ -156,7 +156,7 @@ export async function applyGroups(ctx: ApplyContext, groupIds: Map<string, strin
       } else counts.unchanged++;
       continue;
     }
-    const id = newId('grp');
+    const id = newUuid();
     await ctx.trx
       .insertInto('groups')
       .values({

@@ -3,6 +3,7 @@ import type { Executor, Store } from '../../platform/db/db.js';
 import { dialectHelpers } from '../../platform/db/dialect.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import type { Logger } from '../../platform/log/log.js';
+import { refreshAppFigures } from '../apps/app-figures.js';
 import { recordEvents } from '../events/events.service.js';
 import type { ApplyContext, EntityCounts } from './apply-context.js';
 import {
@@ -168,6 +169,12 @@ export async function applySync(
       });
       result.events = events.length;
       await recordEvents(trx, tenantId, events);
+      // Apps' derived figures (users, licenses, cost): this instance's app, or every app of the
+      // tenant when the snapshot carried apps, contracts or spend that may name other apps.
+      const touchesOtherApps = staged.some((s) =>
+        ['applications', 'contracts', 'transactions'].includes(s.entity),
+      );
+      await refreshAppFigures(trx, tenantId, touchesOtherApps ? undefined : [instance.app_id]);
       // Staged data has served its purpose; the page rows stay for the counts.
       await trx
         .updateTable('sync_pages')

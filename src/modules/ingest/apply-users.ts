@@ -62,7 +62,7 @@ export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
   await h.createTempAs(
     trx,
     'new_people',
-    sql`select ${h.rowId('usr', sql`email_lc`)} as id, email, email_lc, name, department, designation
+    sql`select ${h.rowUuid(sql`email_lc`)} as id, email, email_lc, name, department, designation
         from (select d.email, d.email_lc, d.name, d.department, d.designation,
                 row_number() over (partition by d.email_lc order by d.external_id) as ern
               from user_diff d where d.person_id is null) s

@@ -30,6 +30,8 @@ const EnvSchema = Type.Object({
   SYNC_GUARD_MIN_ACTIVE: Type.Integer({ minimum: 0, default: 20 }),
   SYNC_IDLE_MINUTES: Type.Integer({ minimum: 1, default: 1440 }),
   SYNC_FINISH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
+  MANAGE_USERS_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 100 }),
+  MANAGE_USERS_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -49,6 +51,8 @@ export interface Config {
   jobsPollMs: number;
   demo: boolean;
   ingest: { guardShare: number; guardMinActive: number; idleMs: number; finishWaitMs: number };
+  /** The management face: `/users` has its own per-key budget (Torii documents 100/minute). */
+  manage: { usersRateLimit: { max: number; windowMs: number } };
 }
 
 export class ConfigError extends Error {
@@ -111,6 +115,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       guardMinActive: parsed.SYNC_GUARD_MIN_ACTIVE,
       idleMs: parsed.SYNC_IDLE_MINUTES * 60_000,
       finishWaitMs: parsed.SYNC_FINISH_WAIT_MS,
+    },
+    manage: {
+      usersRateLimit: {
+        max: parsed.MANAGE_USERS_RATE_LIMIT_MAX,
+        windowMs: parsed.MANAGE_USERS_RATE_LIMIT_WINDOW_MS,
+      },
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import { type IdPrefix, newId } from '../ids/ids.js';
+import { type IdPrefix, newId, newUuid } from '../ids/ids.js';
 import type { Dialect, Executor } from './db.js';
 
 // JSON keys are code constants, inlined as literals: PostgreSQL cannot type parameters there.
@@ -59,6 +59,16 @@ export function dialectHelpers(dialect: Dialect) {
     rowId: (prefix: IdPrefix, orderBy: RawBuilder<unknown>): RawBuilder<string> => {
       // The head is a literal: PostgreSQL cannot infer a parameter's type inside ||.
       const head = sql.lit(newId(prefix).slice(0, prefix.length + 17));
+      return pg
+        ? sql`(${head} || lpad((row_number() over (order by ${orderBy}))::text, 10, '0'))`
+        : sql`(${head} || printf('%010d', row_number() over (order by ${orderBy})))`;
+    },
+    /**
+     * A new UUIDv7 per row, generated in SQL: time and random head fixed per statement, the last
+     * ten hex digits a decimal counter in `orderBy` order (still valid hex, still ordered).
+     */
+    rowUuid: (orderBy: RawBuilder<unknown>): RawBuilder<string> => {
+      const head = sql.lit(newUuid().slice(0, 26));
       return pg
         ? sql`(${head} || lpad((row_number() over (order by ${orderBy}))::text, 10, '0'))`
         : sql`(${head} || printf('%010d', row_number() over (order by ${orderBy})))`;

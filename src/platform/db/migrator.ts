@@ -2,6 +2,8 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import * as initial from './migrations/001-initial.js';
 import * as ingest from './migrations/002-ingest.js';
 import * as pageJsonb from './migrations/003-page-jsonb.js';
+import * as scim from './migrations/004-scim.js';
+import * as manage from './migrations/005-manage.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -17,7 +19,12 @@ const migrations: Record<string, MigrationModule> = {
   '001-initial': initial,
   '002-ingest': ingest,
   '003-page-jsonb': pageJsonb,
+  '004-scim': scim,
+  '005-manage': manage,
 };
+
+/** Names of every migration, in the order they apply. */
+export const migrationNames: readonly string[] = Object.keys(migrations);
 
 function withContext(context: MigrationContext): Record<string, Migration> {
   const out: Record<string, Migration> = {};

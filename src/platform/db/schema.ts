@@ -45,6 +45,21 @@ export interface PeopleTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deactivated_at: Timestamp | null;
+  /** Set when deleted through SCIM: the row stays (history), SCIM no longer shows it. */
+  deleted_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+}
+
+/** A person's multi-valued SCIM attributes (`emails`, `phoneNumbers`), one row per element. */
+export interface PersonValuesTable {
+  tenant_id: string;
+  person_id: string;
+  attr: string;
+  position: number;
+  type: string | null;
+  value: string;
+  value_lc: string;
+  display: string | null;
+  is_primary: Flag;
 }
 
 export interface GroupsTable {
@@ -162,6 +177,17 @@ export interface ContractsTable {
   notes: string | null;
   custom: Json;
   created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Derived figures of an app, kept current by refreshAppFigures (src/modules/apps/app-figures.ts). */
+export interface AppFiguresTable {
+  tenant_id: string;
+  app_id: string;
+  active_users: number;
+  total_users: number;
+  total_licenses: number;
+  annual_cost_minor: number;
   updated_at: Timestamp;
 }
 
@@ -435,12 +461,14 @@ export interface JobsTable {
 export interface Database {
   tenants: TenantsTable;
   people: PeopleTable;
+  person_values: PersonValuesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
   apps: AppsTable;
   integrations: IntegrationsTable;
   instances: InstancesTable;
   app_accounts: AppAccountsTable;
+  app_figures: AppFiguresTable;
   licenses: LicensesTable;
   contracts: ContractsTable;
   transactions: TransactionsTable;

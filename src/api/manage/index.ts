@@ -1,0 +1,46 @@
+import type { AppsService } from '../../modules/apps/apps.service.js';
+import type { AuditList } from '../../modules/audit/audit-list.js';
+import type { ContractsService } from '../../modules/contracts/contracts.service.js';
+import type { UsersList } from '../../modules/directory/users-list.js';
+import type { FieldsService } from '../../modules/fields/fields.service.js';
+import { registerFaceErrors, type Server } from '../http/server.js';
+import { appsRoutes } from './apps.routes.js';
+import { auditRoutes } from './audit.routes.js';
+import { contractsRoutes } from './contracts.routes.js';
+import { renderManageError } from './errors.js';
+import { fieldsRoutes } from './fields.routes.js';
+import { metadataRoutes } from './metadata.routes.js';
+import { usersRoutes } from './users.routes.js';
+import { managePrefixes, versionOf } from './versions.js';
+
+export interface ManageDeps {
+  apps: AppsService;
+  contracts: ContractsService;
+  fields: FieldsService;
+  usersList: UsersList;
+  auditList: AuditList;
+  /** `/users` budget per key (the contract documents 100 requests per minute). */
+  usersRateLimit: { max: number; windowMs: number };
+}
+
+/**
+ * The Torii-compatible management face: the same routes under `/v1.0` and `/v1.1`, errors as
+ * `{error, message}`, and the version in effect (X-API-Version header, else the prefix) echoed
+ * in the `X-API-Version` response header.
+ */
+export async function manageFace(server: Server, deps: ManageDeps): Promise<void> {
+  server.addHook('onSend', async (request, reply) => {
+    if (!managePrefixes.some((p) => request.url.startsWith(`${p}/`))) return;
+    const version = versionOf(request);
+    if (version) reply.header('x-api-version', version);
+  });
+  for (const prefix of managePrefixes) {
+    registerFaceErrors(prefix, renderManageError);
+    await appsRoutes(server, deps, prefix);
+    await metadataRoutes(server, deps, prefix);
+    await usersRoutes(server, deps, prefix);
+    await contractsRoutes(server, deps, prefix);
+    await auditRoutes(server, deps, prefix);
+    await fieldsRoutes(server, deps, prefix);
+  }
+}

@@ -1,0 +1,210 @@
+import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { Dialect } from '../../platform/db/db.js';
+import type { AttributeMap, ScalarAttribute, ScimType } from './filter/attributes.js';
+import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, SIGHTLINE_USER } from './schemas.js';
+
+const col = (
+  ref: string,
+  type: ScimType = 'string',
+  options: { caseExact?: boolean; lower?: string } = {},
+): ScalarAttribute => ({
+  kind: 'scalar',
+  type,
+  caseExact: options.caseExact ?? false,
+  column: sql.ref(ref),
+  lowerColumn: options.lower ? sql.ref(options.lower) : undefined,
+});
+
+const expr = (column: RawBuilder<unknown>, type: ScimType = 'string'): ScalarAttribute => ({
+  kind: 'scalar',
+  type,
+  caseExact: false,
+  column,
+});
+
+/** A text value of people.attributes.scim.<path> (attributes SCIM keeps without a column). */
+function scimJson(dialect: Dialect, ...path: string[]): RawBuilder<unknown> {
+  return dialect === 'postgres'
+    ? sql`(p.attributes #>> ${sql.lit(`{scim,${path.join(',')}}`)})`
+    : sql`json_extract(p.attributes, ${sql.lit(`$.scim.${path.join('.')}`)})`;
+}
+
+/** `EXISTS` over a person's contact rows of one attribute (emails, phoneNumbers). */
+function contactExists(attr: string) {
+  return (inner: Expression<SqlBool> | undefined): Expression<SqlBool> =>
+    sql<SqlBool>`exists (select 1 from person_values v where v.tenant_id = p.tenant_id and v.person_id = p.id
+      and v.attr = ${sql.lit(attr)}${inner ? sql` and (${inner})` : sql``})`;
+}
+
+const contactSubAttributes = {
+  value: col('v.value', 'string', { lower: 'v.value_lc' }),
+  type: col('v.type'),
+  display: col('v.display'),
+  primary: {
+    kind: 'scalar',
+    type: 'boolean',
+    caseExact: false,
+    column: sql.ref('v.is_primary'),
+    compare: (op, value) => {
+      if ((op !== 'eq' && op !== 'ne') || typeof value !== 'boolean') return undefined;
+      return sql<SqlBool>`v.is_primary = ${sql.lit((op === 'eq') === value ? 1 : 0)}`;
+    },
+  } satisfies ScalarAttribute,
+};
+
+/** `active` is stored as people.status. */
+const active: ScalarAttribute = {
+  kind: 'scalar',
+  type: 'boolean',
+  caseExact: false,
+  column: sql.ref('p.status'),
+  compare: (op, value) => {
+    if ((op !== 'eq' && op !== 'ne') || typeof value !== 'boolean') return undefined;
+    return (op === 'eq') === value ? sql<SqlBool>`p.status = 'active'` : sql<SqlBool>`p.status <> 'active'`;
+  },
+  present: sql<SqlBool>`1 = 1`,
+};
+
+/** What `/Users` filters may name, over `people p`. */
+export function userAttributeMap(dialect: Dialect): AttributeMap {
+  return {
+    core: CORE_USER,
+    schemas: {
+      [CORE_USER]: {
+        id: col('p.id', 'string', { caseExact: true }),
+        externalid: col('p.external_id', 'string', { caseExact: true }),
+        username: col('p.user_name', 'string', { lower: 'p.user_name_lc' }),
+        displayname: col('p.display_name'),
+        nickname: expr(scimJson(dialect, 'nickName')),
+        profileurl: expr(scimJson(dialect, 'profileUrl'), 'reference'),
+        title: col('p.title'),
+        usertype: expr(scimJson(dialect, 'userType')),
+        preferredlanguage: expr(scimJson(dialect, 'preferredLanguage')),
+        locale: expr(scimJson(dialect, 'locale')),
+        timezone: expr(scimJson(dialect, 'timezone')),
+        active,
+        name: {
+          kind: 'complex',
+          subAttributes: {
+            givenname: col('p.first_name'),
+            familyname: col('p.last_name'),
+            formatted: expr(scimJson(dialect, 'name', 'formatted')),
+            middlename: expr(scimJson(dialect, 'name', 'middleName')),
+            honorificprefix: expr(scimJson(dialect, 'name', 'honorificPrefix')),
+            honorificsuffix: expr(scimJson(dialect, 'name', 'honorificSuffix')),
+          },
+        },
+        emails: {
+          kind: 'multi',
+          subAttributes: contactSubAttributes,
+          defaultSubAttribute: 'value',
+          exists: contactExists('emails'),
+        },
+        phonenumbers: {
+          kind: 'multi',
+          subAttributes: contactSubAttributes,
+          defaultSubAttribute: 'value',
+          exists: contactExists('phoneNumbers'),
+        },
+        groups: {
+          kind: 'multi',
+          subAttributes: {
+            value: col('gm.group_id', 'string', { caseExact: true }),
+            display: col('g.display_name'),
+          },
+          defaultSubAttribute: 'value',
+          exists: (inner) =>
+            sql<SqlBool>`exists (select 1 from group_members gm join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+              where gm.tenant_id = p.tenant_id and gm.person_id = p.id${inner ? sql` and (${inner})` : sql``})`,
+        },
+        meta: {
+          kind: 'complex',
+          subAttributes: {
+            created: col('p.created_at', 'dateTime'),
+            lastmodified: col('p.updated_at', 'dateTime'),
+            resourcetype: expr(sql`'User'`),
+          },
+        },
+      },
+      [ENTERPRISE_USER]: {
+        employeenumber: col('p.employee_number'),
+        costcenter: col('p.cost_center'),
+        organization: col('p.organization'),
+        division: col('p.division'),
+        department: col('p.department'),
+        manager: {
+          kind: 'complex',
+          subAttributes: { value: col('p.manager_id', 'string', { caseExact: true }) },
+        },
+      },
+      [SIGHTLINE_USER]: {
+        role: {
+          kind: 'multi',
+          subAttributes: { value: col('r.name') },
+          defaultSubAttribute: 'value',
+          exists: (inner) =>
+            sql<SqlBool>`exists (select 1 from iam_role_assignments ra join iam_roles r on r.tenant_id = ra.tenant_id and r.id = ra.role_id
+              where ra.tenant_id = p.tenant_id and ra.principal_type = 'person' and ra.principal_id = p.id${inner ? sql` and (${inner})` : sql``})`,
+        },
+      },
+    },
+  };
+}
+
+/** What `/Groups` filters may name, over `groups g0`. */
+export function groupAttributeMap(): AttributeMap {
+  return {
+    core: CORE_GROUP,
+    schemas: {
+      [CORE_GROUP]: {
+        id: col('g0.id', 'string', { caseExact: true }),
+        externalid: col('g0.external_id', 'string', { caseExact: true }),
+        displayname: col('g0.display_name', 'string', { lower: 'g0.display_name_lc' }),
+        members: {
+          kind: 'multi',
+          subAttributes: {
+            value: col('m.person_id', 'string', { caseExact: true }),
+            type: expr(sql`'User'`),
+          },
+          defaultSubAttribute: 'value',
+          exists: (inner) =>
+            sql<SqlBool>`exists (select 1 from group_members m where m.tenant_id = g0.tenant_id and m.group_id = g0.id${inner ? sql` and (${inner})` : sql``})`,
+        },
+        meta: {
+          kind: 'complex',
+          subAttributes: {
+            created: col('g0.created_at', 'dateTime'),
+            lastmodified: col('g0.updated_at', 'dateTime'),
+            resourcetype: expr(sql`'Group'`),
+          },
+        },
+      },
+    },
+  };
+}
+
+/** Sortable attributes (`sortBy`), by lower-cased path, to an indexed or plain column. */
+export const userSortColumns: Record<string, string> = {
+  id: 'p.id',
+  username: 'p.user_name_lc',
+  externalid: 'p.external_id',
+  displayname: 'p.display_name',
+  'name.givenname': 'p.first_name',
+  'name.familyname': 'p.last_name',
+  title: 'p.title',
+  emails: 'p.email_lc',
+  'emails.value': 'p.email_lc',
+  active: 'p.status',
+  'meta.created': 'p.created_at',
+  'meta.lastmodified': 'p.updated_at',
+  department: 'p.department',
+  employeenumber: 'p.employee_number',
+};
+
+export const groupSortColumns: Record<string, string> = {
+  id: 'g0.id',
+  displayname: 'g0.display_name_lc',
+  externalid: 'g0.external_id',
+  'meta.created': 'g0.created_at',
+  'meta.lastmodified': 'g0.updated_at',
+};

@@ -1,0 +1,62 @@
+import type { Expression, SqlBool } from 'kysely';
+import type { Dialect } from '../../platform/db/db.js';
+import type { AttributeMap } from './filter/attributes.js';
+import { compileFilter } from './filter/compile-sql.js';
+import { parseFilter } from './filter/parse.js';
+import { scimError } from './scim-error.js';
+
+/** The query of a list or `.search` request (RFC 7644 §3.4.2). */
+export interface ListRequest {
+  filter?: string | undefined;
+  startIndex?: number | undefined;
+  count?: number | undefined;
+  sortBy?: string | undefined;
+  sortOrder?: string | undefined;
+  attributes?: string | undefined;
+  excludedAttributes?: string | undefined;
+}
+
+export const DEFAULT_COUNT = 100;
+export const MAX_COUNT = 200;
+
+export interface CompiledList {
+  where: Expression<SqlBool> | undefined;
+  sortColumn: string;
+  descending: boolean;
+  offset: number;
+  limit: number;
+  startIndex: number;
+}
+
+/**
+ * Turns list parameters into SQL pieces: the filter compiled (never evaluated in memory), the sort
+ * column from an allow-list, and 1-based `startIndex`/`count` clamped per RFC 7644 §3.4.2.4.
+ */
+export function compileList(
+  request: ListRequest,
+  map: AttributeMap,
+  sortColumns: Record<string, string>,
+  dialect: Dialect,
+): CompiledList {
+  const where = request.filter?.trim() ? compileFilter(parseFilter(request.filter), map, dialect) : undefined;
+  const startIndex = Math.max(1, Math.floor(request.startIndex ?? 1) || 1);
+  const count = Math.min(MAX_COUNT, Math.max(0, Math.floor(request.count ?? DEFAULT_COUNT)));
+  let sortColumn = sortColumns.id ?? 'id';
+  if (request.sortBy) {
+    const key = request.sortBy.replace(/^urn:[^ ]*:(?=[^:]+$)/i, '').toLowerCase();
+    const column = sortColumns[key];
+    if (!column) throw scimError('invalidValue', `sortBy: '${request.sortBy}' is not a sortable attribute`);
+    sortColumn = column;
+  }
+  const order = request.sortOrder?.toLowerCase();
+  if (order && order !== 'ascending' && order !== 'descending')
+    throw scimError('invalidValue', `sortOrder: must be ascending or descending, got '${request.sortOrder}'`);
+  return {
+    where,
+    sortColumn,
+    descending: order === 'descending',
+    offset: startIndex - 1,
+    limit: count,
+    startIndex,
+  };
+}

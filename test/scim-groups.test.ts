@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { expectContract } from './helpers/contract.js';
+import { patchBody, scim, userBody } from './helpers/scim.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: SCIM bodies are read loosely in assertions
+type Obj = Record<string, any>;
+
+describe('SCIM /Groups', () => {
+  let t: TestApp;
+  let token: string;
+  const people: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    token = await createToken(t, 'provisioning');
+    for (let i = 0; i < 6; i++) {
+      const res = await scim(t, token, 'POST', '/Users', userBody(`member${i}@example.com`));
+      people.push(res.json<Obj>().id);
+    }
+  });
+  afterAll(() => t.close());
+
+  let created: TestResponse | undefined;
+  async function group(displayName: string, members: string[] = []): Promise<Obj> {
+    const res = await scim(t, token, 'POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName,
+      members: members.map((value) => ({ value })),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    created = res;
+    return res.json<Obj>();
+  }
+  const memberIds = (g: Obj) => ((g.members ?? []) as Obj[]).map((m) => m.value).sort();
+
+  it('creates, reads and lists groups per the contract; members carry $ref and display', async () => {
+    const g = await group('Engineering', people.slice(0, 2));
+    expectContract('tooljet-scim.openapi.yaml', 'post', '/Groups', created as TestResponse);
+    expect(memberIds(g)).toEqual(people.slice(0, 2).sort());
+    const got = await scim(t, token, 'GET', `/Groups/${g.id}`);
+    expectContract('tooljet-scim.openapi.yaml', 'get', '/Groups/{id}', got);
+    const list = await scim(t, token, 'GET', '/Groups?filter=displayName eq "engineering"');
+    expectContract('tooljet-scim.openapi.yaml', 'get', '/Groups', list);
+    expect(list.json<Obj>().totalResults).toBe(1);
+    const user = await scim(t, token, 'GET', `/Users/${people[0]}`);
+    expect(user.json<Obj>().groups).toEqual([
+      expect.objectContaining({ value: g.id, display: 'Engineering' }),
+    ]);
+    const byMember = await scim(
+      t,
+      token,
+      'GET',
+      `/Groups?filter=${encodeURIComponent(`members[value eq "${people[1]}"]`)}&excludedAttributes=members`,
+    );
+    expect(byMember.json<Obj>().Resources).toEqual([
+      expect.not.objectContaining({ members: expect.anything() }),
+    ]);
+  });
+
+  it('409 uniqueness on a duplicate displayName (case-insensitive)', async () => {
+    await group('Finance');
+    const res = await scim(t, token, 'POST', '/Groups', { displayName: 'FINANCE' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json<Obj>().scimType).toBe('uniqueness');
+  });
+
+  it('member changes: add, remove [{value}], remove members[value eq], replace; unknown ids change nothing', async () => {
+    const g = await group('Ops', [people[0] ?? '']);
+    const added = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'Add', path: 'members', value: [{ value: people[1] }, { value: people[2] }] }),
+    );
+    expect(added.statusCode, added.body).toBe(200);
+    expect(memberIds(added.json())).toEqual([people[0], people[1], people[2]].sort());
+    const removed = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'Remove', path: 'members', value: [{ value: people[0] }] }),
+    );
+    expect(memberIds(removed.json())).toEqual([people[1], people[2]].sort());
+    const filtered = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'remove', path: `members[value eq "${people[1]}"]` }),
+    );
+    expect(memberIds(filtered.json())).toEqual([people[2]]);
+    const replaced = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'replace', path: 'members', value: [{ value: people[3] }, { value: people[4] }] }),
+    );
+    expect(memberIds(replaced.json())).toEqual([people[3], people[4]].sort());
+    const bad = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'add', path: 'members', value: [{ value: people[5] }, { value: 'no-such-user' }] }),
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<Obj>().detail).toContain('no-such-user');
+    const after = await scim(t, token, 'GET', `/Groups/${g.id}`);
+    expect(memberIds(after.json())).toEqual([people[3], people[4]].sort());
+  });
+
+  it('a rename carrying id with displayName; pathless replace; Prefer return=minimal → 204; empty Operations is a no-op', async () => {
+    const g = await group('Old Name');
+    const renamed = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'replace', value: { id: g.id, displayName: 'New Name' } }),
+    );
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(renamed.json<Obj>().displayName).toBe('New Name');
+    const minimal = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'add', path: 'members', value: [{ value: people[0] }] }),
+      { prefer: 'return=minimal' },
+    );
+    expect(minimal.statusCode).toBe(204);
+    const noop = await scim(t, token, 'PATCH', `/Groups/${g.id}`, patchBody());
+    expect(noop.statusCode).toBe(200);
+    expect(memberIds(noop.json())).toEqual([people[0]]);
+  });
+
+  it('adds 1,000 members in one PATCH as one SQL set operation, and refuses oversize lists', async () => {
+    const now = new Date().toISOString();
+    const tenantId = (
+      await t.app.store.db
+        .selectFrom('people')
+        .select('tenant_id')
+        .where('id', '=', people[0] ?? '')
+        .executeTakeFirstOrThrow()
+    ).tenant_id;
+    const ids = Array.from(
+      { length: 1000 },
+      (_, i) => `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    );
+    await t.app.store.db
+      .insertInto('people')
+      .values(
+        ids.map((id, i) => ({
+          tenant_id: tenantId,
+          id,
+          user_name: `bulk${i}@example.com`,
+          user_name_lc: `bulk${i}@example.com`,
+          email: null,
+          email_lc: null,
+          first_name: null,
+          last_name: null,
+          display_name: null,
+          status: 'active',
+          department: null,
+          title: null,
+          employee_number: null,
+          cost_center: null,
+          organization: null,
+          division: null,
+          manager_id: null,
+          is_external: 0,
+          source: 'test',
+          attributes: '{}',
+          custom: '{}',
+          version: 1,
+          created_at: now,
+          updated_at: now,
+          deactivated_at: null,
+        })),
+      )
+      .execute();
+    const g = await group('Everyone');
+    const res = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }),
+      { prefer: 'return=minimal' },
+    );
+    expect(res.statusCode).toBe(204);
+    const n = await t.app.store.db
+      .selectFrom('group_members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('group_id', '=', g.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(1000);
+    const oversize = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({
+        op: 'add',
+        path: 'members',
+        value: Array.from({ length: 10_001 }, (_, i) => ({ value: `x${i}` })),
+      }),
+    );
+    expect(oversize.statusCode).toBe(400);
+    expect(oversize.json<Obj>().scimType).toBe('invalidValue');
+  });
+
+  it('DELETE removes the group and its memberships; 404 afterwards', async () => {
+    const g = await group('Temporary', [people[0] ?? '']);
+    expect((await scim(t, token, 'DELETE', `/Groups/${g.id}`)).statusCode).toBe(204);
+    expect((await scim(t, token, 'GET', `/Groups/${g.id}`)).statusCode).toBe(404);
+  });
+});
