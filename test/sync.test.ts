@@ -324,6 +324,22 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     expect(third.result?.entities.users).toMatchObject({ reactivated: 1 });
   });
 
+  it("keeps the management face's app figures current after a finish", async () => {
+    const id = await newInstance('Figma Figures');
+    const data = Array.from({ length: 4 }, (_, i) => user(100 + i, i === 3 ? { status: 'inactive' } : {}));
+    expect((await push(id, [{ entity: 'users', data }])).json<SyncBody>().data.status).toBe('finished');
+    const apps = await t.request({
+      method: 'GET',
+      url: '/v1.1/apps?name=Figma%20Figures&fields=id,name,activeUsers,totalUsers',
+      token: t.ownerToken,
+    });
+    expect(apps.statusCode, apps.body).toBe(200);
+    const app = apps
+      .json<{ data: { name: string; activeUsers: number; totalUsers: number }[] }>()
+      .data.find((a) => a.name === 'Figma Figures');
+    expect(app).toMatchObject({ activeUsers: 3, totalUsers: 4 });
+  });
+
   it('appends facts idempotently and resolves references, reporting what does not resolve', async () => {
     const id = await newInstance('Asana');
     const activity = (n: number) => ({

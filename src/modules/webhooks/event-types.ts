@@ -18,6 +18,12 @@ export const webhookEventTypes = [
   'sync.finished',
   'sync.failed',
   'sync.held',
+  'app.created',
+  'app.updated',
+  'app.closed',
+  'contract.created',
+  'contract.updated',
+  'contract.deleted',
 ] as const;
 
 export type WebhookEventType = (typeof webhookEventTypes)[number];
