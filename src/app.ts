@@ -2,6 +2,7 @@ import { ingestAdminRoutes } from './api/admin/ingest.routes.js';
 import { tenantsRoutes } from './api/admin/tenants.routes.js';
 import { tokensRoutes } from './api/admin/tokens.routes.js';
 import { createServer, type Server } from './api/http/server.js';
+import { iamFace } from './api/iam/index.js';
 import { manageFace } from './api/manage/index.js';
 import { scimFace } from './api/scim/index.js';
 import { syncFace } from './api/sync/index.js';
@@ -13,6 +14,8 @@ import { type ContractsService, createContractsService } from './modules/contrac
 import { createUsersList, type UsersList } from './modules/directory/users-list.js';
 import { createOutboxRelay, type OutboxRelay } from './modules/events/outbox-relay.js';
 import { createFieldsService, type FieldsService } from './modules/fields/fields.service.js';
+import { createIamCatalogService, type IamCatalogService } from './modules/iam/iam-catalog.service.js';
+import { createIamRolesService, type IamRolesService } from './modules/iam/iam-roles.service.js';
 import { createSyncsService, type SyncsService } from './modules/ingest/syncs.service.js';
 import { createInstancesService, type InstancesService } from './modules/instances/instances.service.js';
 import { createScimGroupsService, type ScimGroupsService } from './modules/scim/groups.service.js';
@@ -40,6 +43,8 @@ export interface Services {
   auditList: AuditList;
   scimUsers: ScimUsersService;
   scimGroups: ScimGroupsService;
+  iamCatalog: IamCatalogService;
+  iamRoles: IamRolesService;
 }
 
 export interface App {
@@ -98,6 +103,8 @@ export async function createApp(
     auditList: createAuditList({ db, dialect: store.dialect }),
     scimUsers: createScimUsersService({ db, dialect: store.dialect }),
     scimGroups: createScimGroupsService({ db, dialect: store.dialect }),
+    iamCatalog: createIamCatalogService({ db }),
+    iamRoles: createIamRolesService({ db }),
   };
   registerWebhookDelivery(
     createWebhookDelivery({
@@ -124,6 +131,7 @@ export async function createApp(
   await syncFace(server, services);
   await manageFace(server, { ...services, usersRateLimit: config.manage.usersRateLimit });
   await scimFace(server, { ...services, publicUrl: config.publicUrl });
+  await iamFace(server, services);
   await server.ready();
 
   let closing: Promise<void> | undefined;

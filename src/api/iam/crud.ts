@@ -1,0 +1,75 @@
+import { Type } from '@sinclair/typebox';
+import type { Actor } from '../../modules/auth/actor.js';
+import { actorOf, type Server } from '../http/server.js';
+import { toIamList } from './envelope.js';
+
+type Obj = Record<string, unknown>;
+
+/** What one IAM kind offers; the face turns it into six routes with one shape. */
+export interface IamKind<T> {
+  /** URL segment: `actions`, `resource-types`, … */
+  path: string;
+  read: string;
+  write: string;
+  toItem: (value: T) => Obj;
+  list: (actor: Actor, query: Obj) => Promise<{ items: T[]; total?: number }>;
+  get: (actor: Actor, id: string) => Promise<T>;
+  create: (actor: Actor, body: Obj) => Promise<T>;
+  replace: (actor: Actor, id: string, body: Obj) => Promise<T>;
+  patch: (actor: Actor, id: string, body: unknown) => Promise<T>;
+  remove: (actor: Actor, id: string) => Promise<void>;
+  /** The contract answers PUT with the list envelope for some kinds (as the source shows). */
+  putAnswersList: boolean;
+}
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const Body = Type.Object({}, { additionalProperties: true });
+const Query = Type.Object(
+  {
+    type: Type.Optional(
+      Type.String({ maxLength: 200, description: 'resources: only those of this resource type' }),
+    ),
+    filter: Type.Optional(Type.String({ maxLength: 4096, description: 'users and groups: a SCIM filter' })),
+    startIndex: Type.Optional(Type.Integer({ minimum: 1 })),
+    count: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Registers list, create, get, replace, patch and delete for one kind under `/iam/v1`. */
+export function registerIamKind<T>(app: Server, kind: IamKind<T>): void {
+  const base = `/iam/v1/${kind.path}`;
+  const tags = ['iam'];
+  const read = { action: kind.read };
+  const write = { action: kind.write };
+  app.get(base, { config: read, schema: { tags, querystring: Query } }, async (request) => {
+    const { items, total } = await kind.list(actorOf(request), request.query);
+    return toIamList(items.map(kind.toItem), total);
+  });
+  app.post(
+    base,
+    { config: write, bodyLimit: 256 * 1024, schema: { tags, body: Body } },
+    async (request, reply) =>
+      reply.status(201).send(kind.toItem(await kind.create(actorOf(request), request.body))),
+  );
+  app.get(`${base}/:id`, { config: read, schema: { tags, params: Id } }, async (request) =>
+    kind.toItem(await kind.get(actorOf(request), request.params.id)),
+  );
+  app.put(
+    `${base}/:id`,
+    { config: write, bodyLimit: 256 * 1024, schema: { tags, params: Id, body: Body } },
+    async (request) => {
+      const item = kind.toItem(await kind.replace(actorOf(request), request.params.id, request.body));
+      return kind.putAnswersList ? toIamList([item]) : item;
+    },
+  );
+  app.patch(
+    `${base}/:id`,
+    { config: write, bodyLimit: 1024 * 1024, schema: { tags, params: Id, body: Body } },
+    async (request) => kind.toItem(await kind.patch(actorOf(request), request.params.id, request.body)),
+  );
+  app.delete(`${base}/:id`, { config: write, schema: { tags, params: Id } }, async (request, reply) => {
+    await kind.remove(actorOf(request), request.params.id);
+    return reply.status(204).send();
+  });
+}

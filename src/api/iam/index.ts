@@ -1,0 +1,168 @@
+import type { IamCatalogService } from '../../modules/iam/iam-catalog.service.js';
+import type { IamRolesService } from '../../modules/iam/iam-roles.service.js';
+import type { ScimGroupsService } from '../../modules/scim/groups.service.js';
+import type { Resource } from '../../modules/scim/normalize.js';
+import type { ScimUsersService } from '../../modules/scim/users.service.js';
+import { registerFaceErrors, type Server } from '../http/server.js';
+import { renderScimError } from '../scim/errors.js';
+import { registerIamKind } from './crud.js';
+import {
+  actionItem,
+  permissionItem,
+  resourceItem,
+  resourceTypeItem,
+  roleItem,
+  toIamResource,
+} from './envelope.js';
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+const all = <T>(items: T[]) => ({ items });
+
+/** A SCIM resource in the IAM envelope: its attributes without schemas/id/meta. */
+function scimItem(kind: 'User' | 'Group', r: Resource): Obj {
+  const { schemas: _s, id, meta, externalId, ...attributes } = r;
+  const m = (meta ?? {}) as Obj;
+  return toIamResource(
+    kind,
+    String(id),
+    attributes,
+    { created: String(m.created), lastModified: String(m.lastModified) },
+    { externalId: str(externalId) ?? null, version: str(m.version) },
+  );
+}
+
+/**
+ * The IAM face (`/iam/v1`, StackSpot-style envelope): actions, resource types, resources,
+ * permissions, roles — Sightline's own authorization — and users and groups, which are the SCIM
+ * directory's records. Errors use the SCIM error shape (StackSpot's IAM is a SCIM provider).
+ */
+export async function iamFace(
+  server: Server,
+  deps: {
+    iamCatalog: IamCatalogService;
+    iamRoles: IamRolesService;
+    scimUsers: ScimUsersService;
+    scimGroups: ScimGroupsService;
+  },
+): Promise<void> {
+  registerFaceErrors('/iam/v1', renderScimError);
+  const { iamCatalog: c, iamRoles: r } = deps;
+  registerIamKind(server, {
+    path: 'actions',
+    read: 'iam:read',
+    write: 'iam:write',
+    toItem: actionItem,
+    list: async (actor) => all(await c.listActions(actor)),
+    get: c.getAction,
+    create: c.createAction,
+    replace: (actor, id, body) => c.updateAction(actor, id, body, false),
+    patch: (actor, id, body) => c.patchAction(actor, id, body),
+    remove: c.deleteAction,
+    putAnswersList: true,
+  });
+  registerIamKind(server, {
+    path: 'resource-types',
+    read: 'iam:read',
+    write: 'iam:write',
+    toItem: resourceTypeItem,
+    list: async (actor) => all(await c.listResourceTypes(actor)),
+    get: c.getResourceType,
+    create: c.createResourceType,
+    replace: (actor, id, body) => c.updateResourceType(actor, id, body, false),
+    patch: (actor, id, body) => c.patchResourceType(actor, id, body),
+    remove: c.deleteResourceType,
+    putAnswersList: false,
+  });
+  registerIamKind(server, {
+    path: 'resources',
+    read: 'iam:read',
+    write: 'iam:write',
+    toItem: resourceItem,
+    list: async (actor, query) => all(await c.listResources(actor, str(query.type))),
+    get: c.getResource,
+    create: c.createResource,
+    replace: (actor, id, body) => c.updateResource(actor, id, body, false),
+    patch: (actor, id, body) => c.patchResource(actor, id, body),
+    remove: c.deleteResource,
+    putAnswersList: false,
+  });
+  registerIamKind(server, {
+    path: 'permissions',
+    read: 'iam:read',
+    write: 'iam:roles:write',
+    toItem: permissionItem,
+    list: async (actor) => all(await r.listPermissions(actor)),
+    get: r.getPermission,
+    create: r.createPermission,
+    replace: (actor, id, body) => r.updatePermission(actor, id, body, false),
+    patch: (actor, id, body) => r.patchPermission(actor, id, body),
+    remove: r.deletePermission,
+    putAnswersList: true,
+  });
+  registerIamKind(server, {
+    path: 'roles',
+    read: 'iam:read',
+    write: 'iam:roles:write',
+    toItem: roleItem,
+    list: async (actor) => all(await r.listRoles(actor)),
+    get: r.getRole,
+    create: r.createRole,
+    replace: (actor, id, body) => r.updateRole(actor, id, body),
+    patch: (actor, id, body) => r.patchRole(actor, id, body),
+    remove: r.deleteRole,
+    putAnswersList: true,
+  });
+  const { scimUsers: users, scimGroups: groups } = deps;
+  registerIamKind<Resource>(server, {
+    path: 'users',
+    read: 'scim:users:read',
+    write: 'scim:users:write',
+    toItem: (u) => scimItem('User', u),
+    list: async (actor, q) => {
+      const res = await users.list(
+        actor,
+        { filter: str(q.filter), startIndex: num(q.startIndex), count: num(q.count) },
+        '/scim/v2',
+      );
+      return { items: res.resources, total: res.totalResults };
+    },
+    get: (actor, id) => users.get(actor, id, '/scim/v2'),
+    create: (actor, body) => users.create(actor, body, '/scim/v2'),
+    replace: (actor, id, body) => users.replace(actor, id, body, undefined, '/scim/v2'),
+    patch: (actor, id, body) => users.patch(actor, id, body, undefined, '/scim/v2'),
+    remove: (actor, id) => users.remove(actor, id, undefined),
+    putAnswersList: true,
+  });
+  registerIamKind<Resource>(server, {
+    path: 'groups',
+    read: 'scim:groups:read',
+    write: 'scim:groups:write',
+    toItem: (g) => scimItem('Group', g),
+    list: async (actor, q) => {
+      const res = await groups.list(
+        actor,
+        { filter: str(q.filter), startIndex: num(q.startIndex), count: num(q.count) },
+        '/scim/v2',
+      );
+      return { items: res.resources, total: res.totalResults };
+    },
+    get: (actor, id) => groups.get(actor, id, '/scim/v2'),
+    create: (actor, body) => groups.create(actor, body, '/scim/v2'),
+    // "Update Groups" carries the name only: members stay as they are.
+    replace: async (actor, id, body) =>
+      (await groups.patch(
+        actor,
+        id,
+        { Operations: [{ op: 'replace', value: { displayName: body.displayName } }] },
+        undefined,
+        '/scim/v2',
+        true,
+      )) as Resource,
+    patch: async (actor, id, body) =>
+      (await groups.patch(actor, id, body, undefined, '/scim/v2', true)) as Resource,
+    remove: (actor, id) => groups.remove(actor, id, undefined),
+    putAnswersList: true,
+  });
+}
