@@ -60,7 +60,8 @@ export function foldPatch(
     const name = allowed.find((a) => a.toLowerCase() === field.toLowerCase());
     if (!name) throw new AppError('bad_request', `path: unknown or read-only attribute '${field}'`);
     if (listFields.includes(name)) {
-      const entry = (lists[name] ??= { add: [], remove: [] });
+      const entry = lists[name] ?? { add: [], remove: [] };
+      lists[name] = entry;
       const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
       if (op === 'replace') entry.replace = values;
       else if (op === 'add') entry.add.push(...values);
