@@ -4,6 +4,7 @@
  */
 const available: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   ingest: () => import('./ingest.js'),
+  scim: () => import('./scim.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

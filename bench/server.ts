@@ -19,6 +19,8 @@ export function freePort(): Promise<number> {
 
 export interface BenchServer {
   url: string;
+  /** The server's DATA_DIR (its SQLite database when no DATABASE_URL is given). */
+  dataDir: string;
   token: string;
   process: ChildProcess;
   /** Peak resident memory of the server process (VmHWM), in MB. */
@@ -75,6 +77,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
   }
   return {
     url,
+    dataDir,
     token,
     process: child,
     peakBreakdown() {

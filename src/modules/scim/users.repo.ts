@@ -78,7 +78,12 @@ export const usersRepo = {
   },
 
   /** Contacts, groups, role and manager of each person, in four queries for any number of people. */
-  async relations(db: Executor, tenantId: string, ids: string[]): Promise<Map<string, UserRelations>> {
+  async relations(
+    db: Executor,
+    tenantId: string,
+    ids: string[],
+    options: { hasManagers?: boolean } = {},
+  ): Promise<Map<string, UserRelations>> {
     const out = new Map<string, UserRelations>();
     for (const id of ids) out.set(id, { contacts: [], groups: [], role: null, manager: null });
     if (ids.length === 0) return out;
@@ -113,15 +118,17 @@ export const usersRepo = {
         .where('a.principal_id', 'in', ids)
         .orderBy('r.name')
         .execute(),
-      db
-        .selectFrom('people as p')
-        .innerJoin('people as m', (j) =>
-          j.onRef('m.tenant_id', '=', 'p.tenant_id').onRef('m.id', '=', 'p.manager_id'),
-        )
-        .select(['p.id', 'm.id as manager_id', 'm.display_name', 'm.user_name'])
-        .where('p.tenant_id', '=', tenantId)
-        .where('p.id', 'in', ids)
-        .execute(),
+      options.hasManagers === false
+        ? []
+        : db
+            .selectFrom('people as p')
+            .innerJoin('people as m', (j) =>
+              j.onRef('m.tenant_id', '=', 'p.tenant_id').onRef('m.id', '=', 'p.manager_id'),
+            )
+            .select(['p.id', 'm.id as manager_id', 'm.display_name', 'm.user_name'])
+            .where('p.tenant_id', '=', tenantId)
+            .where('p.id', 'in', ids)
+            .execute(),
     ]);
     for (const c of contacts) {
       out.get(c.person_id)?.contacts.push({

@@ -41,7 +41,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
   }
 
   async function present(ex: Executor, tenantId: string, row: PersonRow, baseUrl: string): Promise<Resource> {
-    const rel = await usersRepo.relations(ex, tenantId, [row.id]);
+    const rel = await usersRepo.relations(ex, tenantId, [row.id], { hasManagers: row.manager_id !== null });
     const r = rel.get(row.id) ?? { contacts: [], groups: [], role: null, manager: null };
     return userToScim(row, r, baseUrl);
   }
@@ -218,6 +218,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
         db,
         actor.tenantId,
         rows.map((r) => r.id),
+        { hasManagers: rows.some((r) => r.manager_id !== null) },
       );
       return {
         totalResults: total,

@@ -59,6 +59,36 @@ function sqliteDialect(config: SqliteDialectConfig): KyselyDialect {
   };
 }
 
+/**
+ * better-sqlite3 prepares a statement per call, and Kysely prepares on every query: a small LRU of
+ * prepared statements, keyed by SQL text, saves that work on the hot paths (token lookup, SCIM
+ * filters, list pages). Long statements (bulk inserts whose text varies with the row count) are not
+ * kept. Safe because Sightline never streams from SQLite: a cached statement is never mid-iteration.
+ */
+function withStatementCache(sqlite: SQLite.Database, size = 500): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare: (text: string) => {
+      const hit = cache.get(text);
+      if (hit) {
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const statement = sqlite.prepare(text);
+      if (text.length <= 2000) {
+        cache.set(text, statement);
+        if (cache.size > size) cache.delete(cache.keys().next().value ?? '');
+      }
+      return statement;
+    },
+  };
+}
+
 export interface StoreOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
@@ -80,7 +110,10 @@ export function openStore(options: StoreOptions): Store {
   // A sync apply (worker thread) may hold the write lock for seconds: writers wait, readers don't.
   sqlite.pragma('busy_timeout = 30000');
   sqlite.pragma('cache_size = -32000');
-  return makeStore(new Kysely<Database>({ dialect: sqliteDialect({ database: sqlite }) }), 'sqlite');
+  return makeStore(
+    new Kysely<Database>({ dialect: sqliteDialect({ database: withStatementCache(sqlite) }) }),
+    'sqlite',
+  );
 }
 
 function makeStore(db: Db, dialect: Dialect): Store {
