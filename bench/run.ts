@@ -5,6 +5,7 @@
 const available: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   ingest: () => import('./ingest.js'),
   scim: () => import('./scim.js'),
+  manage: () => import('./manage.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

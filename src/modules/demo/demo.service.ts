@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../platform/db/db.js';
 import { nowIso, parseJson } from '../../platform/db/json.js';
 import { AppError, badRequest, type FieldProblem, notFound } from '../../platform/errors/app-error.js';
@@ -59,7 +60,7 @@ export async function generateDemo(
   const { seed, people: peopleCount, apps: appCount, accessPerPerson } = resolveOptions(options);
   const reference = (options.now ?? new Date()).getTime();
   const random = createRandom(seed);
-  return db.transaction().execute(async (trx) => {
+  const summary = await db.transaction().execute(async (trx) => {
     const createdAt = nowIso();
     // Touching the tenant row locks it: two concurrent runs on PostgreSQL cannot both see no people.
     const tenant = await trx
@@ -115,6 +116,9 @@ export async function generateDemo(
     });
     return summary;
   });
+  // A bulk load leaves the planner's statistics stale: refresh them so the first queries plan well.
+  await sql`analyze`.execute(db);
+  return summary;
 }
 
 /** Like generateDemo, but a tenant that already has people is left alone (returns undefined). */
