@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { constantTimeEqual, randomSecret, sha256Hex } from '../../platform/crypto/crypto.js';
 import type { Db, Executor } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
@@ -73,6 +74,21 @@ export async function insertToken(
 }
 
 /** Tokens: authentication of bearer secrets and their administration. */
+interface TokenRow {
+  tenant_id: string;
+  id: string;
+  name: string;
+  token_hash: string;
+  role_id: string;
+  person_id: string | null;
+  api_version: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  email: string | null;
+  person_status: string | null;
+}
+
 export function createTokensService({ db }: { db: Db }) {
   return {
     /**
@@ -82,27 +98,14 @@ export function createTokensService({ db }: { db: Db }) {
     async authenticate(secret: string, requestId?: string): Promise<Actor> {
       if (!secret.startsWith(TOKEN_PREFIX)) throw new AppError('unauthorized', 'Invalid API token');
       const hash = sha256Hex(secret);
-      const row = await db
-        .selectFrom('api_tokens as t')
-        .leftJoin('people as p', (j) =>
-          j.onRef('p.tenant_id', '=', 't.tenant_id').onRef('p.id', '=', 't.person_id'),
-        )
-        .select([
-          't.tenant_id',
-          't.id',
-          't.name',
-          't.token_hash',
-          't.role_id',
-          't.person_id',
-          't.api_version',
-          't.expires_at',
-          't.revoked_at',
-          't.last_used_at',
-          'p.email',
-          'p.status as person_status',
-        ])
-        .where('t.token_hash', '=', hash)
-        .executeTakeFirst();
+      // Every request of every face runs this: a plain SQL template compiles in a microsecond,
+      // where the query builder takes ~20.
+      const row = (
+        await sql<TokenRow>`select t.tenant_id, t.id, t.name, t.token_hash, t.role_id, t.person_id, t.api_version,
+            t.expires_at, t.revoked_at, t.last_used_at, p.email, p.status as person_status
+          from api_tokens t left join people p on p.tenant_id = t.tenant_id and p.id = t.person_id
+          where t.token_hash = ${hash}`.execute(db)
+      ).rows[0];
       // The index lookup is by hash; the comparison below is constant-time on the stored value.
       if (!row || !constantTimeEqual(row.token_hash, hash))
         throw new AppError('unauthorized', 'Invalid API token');

@@ -114,11 +114,10 @@ export const groupsRepo = {
     now: string,
   ): Promise<number> {
     if (ids.length === 0) return 0;
+    // ON CONFLICT on the primary key, not NOT EXISTS: no per-row probe the planner could turn into scans.
     const result = await sql`insert into group_members (tenant_id, group_id, person_id, created_at)
-      select ${tenantId}, ${groupId}, x.id, ${now} from ${idsFrom(dialect, ids)} x
-      where not exists (select 1 from group_members m where m.tenant_id = ${tenantId} and m.group_id = ${groupId} and m.person_id = x.id)`.execute(
-      db,
-    );
+      select ${tenantId}, ${groupId}, x.id, ${now} from ${idsFrom(dialect, ids)} x where true
+      on conflict (tenant_id, group_id, person_id) do nothing`.execute(db);
     return Number(result.numAffectedRows ?? 0);
   },
 
