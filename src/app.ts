@@ -16,6 +16,10 @@ import { createOutboxRelay, type OutboxRelay } from './modules/events/outbox-rel
 import { createFieldsService, type FieldsService } from './modules/fields/fields.service.js';
 import { createIamCatalogService, type IamCatalogService } from './modules/iam/iam-catalog.service.js';
 import { createIamRolesService, type IamRolesService } from './modules/iam/iam-roles.service.js';
+import {
+  type CustomIntegrationSync,
+  createCustomIntegrationSync,
+} from './modules/ingest/custom-integration-sync.js';
 import { createSyncsService, type SyncsService } from './modules/ingest/syncs.service.js';
 import { createInstancesService, type InstancesService } from './modules/instances/instances.service.js';
 import { createScimGroupsService, type ScimGroupsService } from './modules/scim/groups.service.js';
@@ -45,6 +49,7 @@ export interface Services {
   scimGroups: ScimGroupsService;
   iamCatalog: IamCatalogService;
   iamRoles: IamRolesService;
+  customSync: CustomIntegrationSync;
 }
 
 export interface App {
@@ -82,19 +87,21 @@ export async function createApp(
     encryptionKey: config.encryptionKey,
     allowPrivateUrls: config.allowPrivateWebhookUrls,
   };
+  const instances = createInstancesService({ db });
+  const syncs = createSyncsService({
+    store,
+    queue,
+    log,
+    settings: config.ingest,
+    ...(store.dialect === 'sqlite'
+      ? { sqliteWorker: { dataDir: config.dataDir, logLevel: config.logLevel } }
+      : {}),
+  });
   const services: Services = {
     tenants: createTenantsService({ db }),
     tokens: createTokensService({ db }),
-    instances: createInstancesService({ db }),
-    syncs: createSyncsService({
-      store,
-      queue,
-      log,
-      settings: config.ingest,
-      ...(store.dialect === 'sqlite'
-        ? { sqliteWorker: { dataDir: config.dataDir, logLevel: config.logLevel } }
-        : {}),
-    }),
+    instances,
+    syncs,
     webhooks: createWebhooksService({ db, ...webhookSettings }),
     apps: createAppsService({ db, dialect: store.dialect }),
     contracts: createContractsService({ db, dialect: store.dialect }),
@@ -105,6 +112,7 @@ export async function createApp(
     scimGroups: createScimGroupsService({ db, dialect: store.dialect }),
     iamCatalog: createIamCatalogService({ db }),
     iamRoles: createIamRolesService({ db }),
+    customSync: createCustomIntegrationSync({ db, instances, syncs }),
   };
   registerWebhookDelivery(
     createWebhookDelivery({

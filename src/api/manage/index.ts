@@ -3,6 +3,7 @@ import type { AuditList } from '../../modules/audit/audit-list.js';
 import type { ContractsService } from '../../modules/contracts/contracts.service.js';
 import type { UsersList } from '../../modules/directory/users-list.js';
 import type { FieldsService } from '../../modules/fields/fields.service.js';
+import type { CustomIntegrationSync } from '../../modules/ingest/custom-integration-sync.js';
 import { registerFaceErrors, type Server } from '../http/server.js';
 import { appsRoutes } from './apps.routes.js';
 import { auditRoutes } from './audit.routes.js';
@@ -10,6 +11,7 @@ import { contractsRoutes } from './contracts.routes.js';
 import { renderManageError } from './errors.js';
 import { fieldsRoutes } from './fields.routes.js';
 import { metadataRoutes } from './metadata.routes.js';
+import { servicesSyncRoutes } from './services-sync.routes.js';
 import { usersRoutes } from './users.routes.js';
 import { managePrefixes, versionOf } from './versions.js';
 
@@ -19,6 +21,7 @@ export interface ManageDeps {
   fields: FieldsService;
   usersList: UsersList;
   auditList: AuditList;
+  customSync: CustomIntegrationSync;
   /** `/users` budget per key (the contract documents 100 requests per minute). */
   usersRateLimit: { max: number; windowMs: number };
 }
@@ -42,5 +45,6 @@ export async function manageFace(server: Server, deps: ManageDeps): Promise<void
     await contractsRoutes(server, deps, prefix);
     await auditRoutes(server, deps, prefix);
     await fieldsRoutes(server, deps, prefix);
+    await servicesSyncRoutes(server, deps, prefix);
   }
 }
