@@ -1,4 +1,5 @@
 import { ingestAdminRoutes } from './api/admin/ingest.routes.js';
+import { signedUploadsRoutes } from './api/admin/signed-uploads.routes.js';
 import { tenantsRoutes } from './api/admin/tenants.routes.js';
 import { tokensRoutes } from './api/admin/tokens.routes.js';
 import { createServer, type Server } from './api/http/server.js';
@@ -14,8 +15,10 @@ import { type ContractsService, createContractsService } from './modules/contrac
 import { createUsersList, type UsersList } from './modules/directory/users-list.js';
 import { createOutboxRelay, type OutboxRelay } from './modules/events/outbox-relay.js';
 import { createFieldsService, type FieldsService } from './modules/fields/fields.service.js';
+import { createFilesService, type FilesService } from './modules/files/files.service.js';
 import { createIamCatalogService, type IamCatalogService } from './modules/iam/iam-catalog.service.js';
 import { createIamRolesService, type IamRolesService } from './modules/iam/iam-roles.service.js';
+import { createParsingsService, type ParsingsService } from './modules/imports/parsings.service.js';
 import {
   type CustomIntegrationSync,
   createCustomIntegrationSync,
@@ -50,6 +53,8 @@ export interface Services {
   iamCatalog: IamCatalogService;
   iamRoles: IamRolesService;
   customSync: CustomIntegrationSync;
+  files: FilesService;
+  parsings: ParsingsService;
 }
 
 export interface App {
@@ -97,6 +102,16 @@ export async function createApp(
       ? { sqliteWorker: { dataDir: config.dataDir, logLevel: config.logLevel } }
       : {}),
   });
+  const customSync = createCustomIntegrationSync({ db, instances, syncs });
+  const files = createFilesService({
+    db,
+    settings: {
+      dataDir: config.dataDir,
+      key: config.encryptionKey,
+      maxUploadBytes: config.uploads.maxBytes,
+      uploadUrlTtlMs: config.uploads.urlTtlMs,
+    },
+  });
   const services: Services = {
     tenants: createTenantsService({ db }),
     tokens: createTokensService({ db }),
@@ -112,7 +127,9 @@ export async function createApp(
     scimGroups: createScimGroupsService({ db, dialect: store.dialect }),
     iamCatalog: createIamCatalogService({ db }),
     iamRoles: createIamRolesService({ db }),
-    customSync: createCustomIntegrationSync({ db, instances, syncs }),
+    customSync,
+    files,
+    parsings: createParsingsService({ db, files, syncs, customSync, queue, log }),
   };
   registerWebhookDelivery(
     createWebhookDelivery({
@@ -137,7 +154,12 @@ export async function createApp(
   await tenantsRoutes(server, services);
   await ingestAdminRoutes(server, services);
   await syncFace(server, services);
-  await manageFace(server, { ...services, usersRateLimit: config.manage.usersRateLimit });
+  await manageFace(server, {
+    ...services,
+    usersRateLimit: config.manage.usersRateLimit,
+    publicUrl: config.publicUrl,
+  });
+  await signedUploadsRoutes(server, services);
   await scimFace(server, { ...services, publicUrl: config.publicUrl });
   await iamFace(server, services);
   await server.ready();

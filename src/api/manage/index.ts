@@ -1,8 +1,11 @@
+import multipart from '@fastify/multipart';
 import type { AppsService } from '../../modules/apps/apps.service.js';
 import type { AuditList } from '../../modules/audit/audit-list.js';
 import type { ContractsService } from '../../modules/contracts/contracts.service.js';
 import type { UsersList } from '../../modules/directory/users-list.js';
 import type { FieldsService } from '../../modules/fields/fields.service.js';
+import type { FilesService } from '../../modules/files/files.service.js';
+import type { ParsingsService } from '../../modules/imports/parsings.service.js';
 import type { CustomIntegrationSync } from '../../modules/ingest/custom-integration-sync.js';
 import { registerFaceErrors, type Server } from '../http/server.js';
 import { appsRoutes } from './apps.routes.js';
@@ -10,6 +13,8 @@ import { auditRoutes } from './audit.routes.js';
 import { contractsRoutes } from './contracts.routes.js';
 import { renderManageError } from './errors.js';
 import { fieldsRoutes } from './fields.routes.js';
+import { fileParsingsRoutes } from './file-parsings.routes.js';
+import { fileUploadsRoutes } from './file-uploads.routes.js';
 import { metadataRoutes } from './metadata.routes.js';
 import { servicesSyncRoutes } from './services-sync.routes.js';
 import { usersRoutes } from './users.routes.js';
@@ -22,6 +27,9 @@ export interface ManageDeps {
   usersList: UsersList;
   auditList: AuditList;
   customSync: CustomIntegrationSync;
+  files: FilesService;
+  parsings: ParsingsService;
+  publicUrl: string | undefined;
   /** `/users` budget per key (the contract documents 100 requests per minute). */
   usersRateLimit: { max: number; windowMs: number };
 }
@@ -37,6 +45,8 @@ export async function manageFace(server: Server, deps: ManageDeps): Promise<void
     const version = versionOf(request);
     if (version) reply.header('x-api-version', version);
   });
+  // Multipart bodies (file uploads); each route sets its own size limit.
+  await server.register(multipart);
   for (const prefix of managePrefixes) {
     registerFaceErrors(prefix, renderManageError);
     await appsRoutes(server, deps, prefix);
@@ -46,5 +56,7 @@ export async function manageFace(server: Server, deps: ManageDeps): Promise<void
     await auditRoutes(server, deps, prefix);
     await fieldsRoutes(server, deps, prefix);
     await servicesSyncRoutes(server, deps, prefix);
+    await fileUploadsRoutes(server, deps, prefix);
+    await fileParsingsRoutes(server, deps, prefix);
   }
 }

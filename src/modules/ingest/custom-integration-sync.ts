@@ -170,6 +170,9 @@ export function createCustomIntegrationSync(deps: {
   }
 
   return {
+    /** The app's custom instance (created with the app when new): where file imports land too. */
+    instanceFor: customInstanceOf,
+
     async run(
       actor: Actor,
       input: CustomSyncInput,

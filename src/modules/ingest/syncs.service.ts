@@ -253,7 +253,7 @@ export function createSyncsService(deps: {
       actor: Actor,
       instanceId: string,
       syncId: string,
-      options: { force?: boolean } = {},
+      options: { force?: boolean; wait?: boolean } = {},
     ): Promise<Sync> {
       requireAction(actor, 'sync:write');
       if (options.force) requireAction(actor, 'sync:approve');
@@ -270,6 +270,8 @@ export function createSyncsService(deps: {
           });
         }
       }
+      // Background callers (file imports) must not hold a job runner while the apply job waits.
+      if (options.wait === false) return toSync(db, await loadSync(db, actor.tenantId, instanceId, syncId));
       return waitForApply(actor, instanceId, syncId);
     },
 

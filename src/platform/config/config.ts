@@ -32,6 +32,8 @@ const EnvSchema = Type.Object({
   SYNC_FINISH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
   MANAGE_USERS_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 100 }),
   MANAGE_USERS_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  UPLOADS_MAX_BYTES: Type.Integer({ minimum: 1024, default: 104_857_600 }),
+  UPLOAD_URL_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -53,6 +55,8 @@ export interface Config {
   ingest: { guardShare: number; guardMinActive: number; idleMs: number; finishWaitMs: number };
   /** The management face: `/users` has its own per-key budget (Torii documents 100/minute). */
   manage: { usersRateLimit: { max: number; windowMs: number } };
+  /** Signed upload URLs (`GET /v1.x/files/url`): largest file and how long a URL stays valid. */
+  uploads: { maxBytes: number; urlTtlMs: number };
 }
 
 export class ConfigError extends Error {
@@ -116,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleMs: parsed.SYNC_IDLE_MINUTES * 60_000,
       finishWaitMs: parsed.SYNC_FINISH_WAIT_MS,
     },
+    uploads: { maxBytes: parsed.UPLOADS_MAX_BYTES, urlTtlMs: parsed.UPLOAD_URL_TTL_SECONDS * 1000 },
     manage: {
       usersRateLimit: {
         max: parsed.MANAGE_USERS_RATE_LIMIT_MAX,

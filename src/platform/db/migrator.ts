@@ -4,6 +4,7 @@ import * as ingest from './migrations/002-ingest.js';
 import * as pageJsonb from './migrations/003-page-jsonb.js';
 import * as scim from './migrations/004-scim.js';
 import * as manage from './migrations/005-manage.js';
+import * as files from './migrations/006-files.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -21,6 +22,7 @@ const migrations: Record<string, MigrationModule> = {
   '003-page-jsonb': pageJsonb,
   '004-scim': scim,
   '005-manage': manage,
+  '006-files': files,
 };
 
 /** Names of every migration, in the order they apply. */

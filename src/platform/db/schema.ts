@@ -332,6 +332,25 @@ export interface FilesTable {
   purpose: string | null;
   created_by: string | null;
   created_at: Timestamp;
+  /** `pending` while a signed upload URL is outstanding, then `stored`. */
+  status: ColumnType<string, string | undefined, string>;
+  expires_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+}
+
+export interface ParsingsTable {
+  tenant_id: string;
+  id: string;
+  file_id: string;
+  status: string;
+  columns: Json;
+  target: string | null;
+  mappings: Json | null;
+  sync_id: string | null;
+  result: Json | null;
+  failure_reason: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface CustomFieldsTable {
@@ -482,6 +501,7 @@ export interface Database {
   events: EventsTable;
   audit_entries: AuditEntriesTable;
   files: FilesTable;
+  parsings: ParsingsTable;
   custom_fields: CustomFieldsTable;
   iam_resource_types: IamResourceTypesTable;
   iam_actions: IamActionsTable;

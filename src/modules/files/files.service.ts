@@ -1,0 +1,281 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Db } from '../../platform/db/db.js';
+import { nowIso } from '../../platform/db/json.js';
+import { AppError, notFound } from '../../platform/errors/app-error.js';
+import { newId } from '../../platform/ids/ids.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { type Actor, requireAction } from '../auth/actor.js';
+import { checkFileType } from './sniff.js';
+
+export interface StoredFile {
+  id: string;
+  name: string;
+  ext: string;
+  contentType: string;
+  sizeBytes: number;
+  path: string;
+}
+
+export interface FilesSettings {
+  dataDir: string;
+  /** Signs upload URLs. */
+  key: Buffer;
+  /** Largest file a signed upload URL accepts. */
+  maxUploadBytes: number;
+  /** How long a signed upload URL stays valid. */
+  uploadUrlTtlMs: number;
+}
+
+const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64url');
+
+/**
+ * Files of a tenant, stored under DATA_DIR/files/<tenant>/<id>. Types are decided by content, not
+ * names. Larger files go through a signed, expiring, single-use upload URL served by Sightline.
+ */
+export function createFilesService({ db, settings }: { db: Db; settings: FilesSettings }) {
+  const pathOf = (tenantId: string, id: string) => join(settings.dataDir, 'files', tenantId, id);
+  const sign = (payload: string) => createHmac('sha256', settings.key).update(`upload:${payload}`).digest();
+
+  async function record(
+    actor: Actor,
+    id: string,
+    file: { name: string; ext: string; mime: string; size: number; sha256: string },
+    status: string,
+  ) {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('files')
+        .set({
+          name: file.name,
+          content_type: file.mime,
+          size_bytes: file.size,
+          sha256: file.sha256,
+          status,
+          expires_at: null,
+        })
+        .where('tenant_id', '=', actor.tenantId)
+        .where('id', '=', id)
+        .execute();
+      await recordAudit(trx, actor, {
+        action: 'file.uploaded',
+        targetType: 'file',
+        targetId: id,
+        details: { name: file.name, sizeBytes: file.size },
+      });
+    });
+  }
+
+  return {
+    /** A small upload (the multipart route): checked, written, recorded. */
+    async store(actor: Actor, input: { name: string; content: Buffer }): Promise<StoredFile> {
+      requireAction(actor, 'files:write');
+      const type = checkFileType(input.name, input.content.subarray(0, 4096));
+      if ('problem' in type) throw new AppError('unsupported_media_type', type.problem);
+      const id = newId('fil');
+      const path = pathOf(actor.tenantId, id);
+      await mkdir(join(settings.dataDir, 'files', actor.tenantId), { recursive: true });
+      await writeFile(path, input.content);
+      const sha256 = createHash('sha256').update(input.content).digest('hex');
+      await db
+        .insertInto('files')
+        .values({
+          tenant_id: actor.tenantId,
+          id,
+          name: input.name,
+          content_type: type.mime,
+          size_bytes: input.content.length,
+          sha256,
+          storage_key: `files/${actor.tenantId}/${id}`,
+          purpose: null,
+          created_by: actor.id,
+          created_at: nowIso(),
+          status: 'pending',
+          expires_at: null,
+        })
+        .execute();
+      await record(
+        actor,
+        id,
+        { name: input.name, ext: type.ext, mime: type.mime, size: input.content.length, sha256 },
+        'stored',
+      );
+      return {
+        id,
+        name: input.name,
+        ext: type.ext,
+        contentType: type.mime,
+        sizeBytes: input.content.length,
+        path,
+      };
+    },
+
+    /** A signed, expiring, single-use URL (path part) for uploading one larger file, and its future id. */
+    async createUploadUrl(
+      actor: Actor,
+      name: string | undefined,
+    ): Promise<{ path: string; fileId: string; expiresAt: string }> {
+      requireAction(actor, 'files:write');
+      const id = newId('fil');
+      const expiresAt = new Date(Date.now() + settings.uploadUrlTtlMs).toISOString();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('files')
+          .values({
+            tenant_id: actor.tenantId,
+            id,
+            name: name ?? '',
+            content_type: '',
+            size_bytes: 0,
+            sha256: '',
+            storage_key: `files/${actor.tenantId}/${id}`,
+            purpose: 'upload-url',
+            created_by: actor.id,
+            created_at: nowIso(),
+            status: 'pending',
+            expires_at: expiresAt,
+          })
+          .execute();
+        await recordAudit(trx, actor, {
+          action: 'file.upload_url_created',
+          targetType: 'file',
+          targetId: id,
+          details: { expiresAt },
+        });
+      });
+      const payload = b64(JSON.stringify({ t: actor.tenantId, f: id, e: Date.parse(expiresAt) }));
+      return { path: `/api/uploads?token=${payload}.${b64(sign(payload))}`, fileId: id, expiresAt };
+    },
+
+    /**
+     * Receives the body of a signed upload: the signature, expiry and single use are checked before
+     * a byte is written; the body is streamed to disk, sniffed, and cut off past the size limit.
+     */
+    async receiveUpload(
+      token: string,
+      nameOverride: string | undefined,
+      body: Readable,
+      actorFor: (tenantId: string) => Actor,
+    ): Promise<StoredFile & { tenantId: string }> {
+      const [payload = '', signature = ''] = token.split('.');
+      const expected = sign(payload);
+      const given = Buffer.from(signature, 'base64url');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw new AppError('forbidden', 'Upload URL signature is invalid');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+        t: string;
+        f: string;
+        e: number;
+      };
+      if (Date.now() > claims.e) throw new AppError('forbidden', 'Upload URL has expired');
+      const row = await db
+        .selectFrom('files')
+        .select(['name', 'status'])
+        .where('tenant_id', '=', claims.t)
+        .where('id', '=', claims.f)
+        .executeTakeFirst();
+      if (!row) throw notFound('File', claims.f);
+      const name = nameOverride ?? row.name;
+      // Claim the URL first: a second upload with the same URL is refused even while this one runs.
+      const claimed = await db
+        .updateTable('files')
+        .set({ status: 'receiving' })
+        .where('tenant_id', '=', claims.t)
+        .where('id', '=', claims.f)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1)
+        throw new AppError('conflict', 'Upload URL has already been used');
+      const dir = join(settings.dataDir, 'files', claims.t);
+      await mkdir(dir, { recursive: true });
+      const path = pathOf(claims.t, claims.f);
+      const hash = createHash('sha256');
+      let size = 0;
+      let head = Buffer.alloc(0);
+      let type: { ext: string; mime: string } | undefined;
+      const out = createWriteStream(path);
+      try {
+        for await (const chunk of body) {
+          const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+          size += buf.length;
+          if (size > settings.maxUploadBytes)
+            throw new AppError('payload_too_large', `The file exceeds ${settings.maxUploadBytes} bytes`);
+          if (!type) {
+            head = Buffer.concat([head, buf]);
+            if (head.length >= 4096) {
+              const checked = checkFileType(name, head);
+              if ('problem' in checked) throw new AppError('unsupported_media_type', checked.problem);
+              type = checked;
+            }
+          }
+          hash.update(buf);
+          if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+        }
+        if (!type) {
+          const checked = checkFileType(name, head);
+          if ('problem' in checked) throw new AppError('unsupported_media_type', checked.problem);
+          type = checked;
+        }
+        await new Promise<void>((resolve, reject) =>
+          out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+        );
+      } catch (error) {
+        out.destroy();
+        await rm(path, { force: true });
+        // The URL is spent either way: a failed upload asks for a new one.
+        await db
+          .updateTable('files')
+          .set({ status: 'failed' })
+          .where('tenant_id', '=', claims.t)
+          .where('id', '=', claims.f)
+          .execute();
+        throw error;
+      }
+      const sha256 = hash.digest('hex');
+      await record(
+        actorFor(claims.t),
+        claims.f,
+        { name, ext: type.ext, mime: type.mime, size, sha256 },
+        'stored',
+      );
+      return {
+        id: claims.f,
+        tenantId: claims.t,
+        name,
+        ext: type.ext,
+        contentType: type.mime,
+        sizeBytes: size,
+        path,
+      };
+    },
+
+    /** A stored file of the caller's tenant. */
+    async get(actor: Actor, id: string): Promise<StoredFile & { stream(): Readable }> {
+      requireAction(actor, 'files:read');
+      const row = await db
+        .selectFrom('files')
+        .selectAll()
+        .where('tenant_id', '=', actor.tenantId)
+        .where('id', '=', id)
+        .where('status', '=', 'stored')
+        .executeTakeFirst();
+      if (!row) throw notFound('File', id);
+      const path = pathOf(actor.tenantId, id);
+      const ext = /\.([A-Za-z0-9]+)$/.exec(row.name)?.[1]?.toLowerCase() ?? '';
+      return {
+        id,
+        name: row.name,
+        ext,
+        contentType: row.content_type,
+        sizeBytes: row.size_bytes,
+        path,
+        stream: () => createReadStream(path),
+      };
+    },
+  };
+}
+
+export type FilesService = ReturnType<typeof createFilesService>;

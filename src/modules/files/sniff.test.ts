@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { checkFileType, sniffKind } from './sniff.js';
+
+describe('file type sniffing', () => {
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
+  it('reads magic numbers and text', () => {
+    expect(sniffKind(png)).toBe('png');
+    expect(sniffKind(Buffer.from('%PDF-1.7'))).toBe('pdf');
+    expect(sniffKind(Buffer.from('PK\u0003\u0004rest'))).toBe('zip');
+    expect(sniffKind(Buffer.from('email,name\na@b.c,A\n'))).toBe('text');
+    expect(sniffKind(Buffer.from('\uFEFF{"a":1}'))).toBe('json');
+    expect(sniffKind(Buffer.from('<?xml version="1.0"?>'))).toBe('xml');
+  });
+  it('trusts the content, not the name', () => {
+    expect(checkFileType('people.csv', Buffer.from('email\na@b.c'))).toEqual({
+      ext: 'csv',
+      mime: 'text/csv',
+    });
+    expect(checkFileType('people.csv', png)).toMatchObject({
+      problem: expect.stringContaining('allowed: .csv'),
+    });
+    expect(checkFileType('run.exe', Buffer.from('MZ'))).toMatchObject({
+      problem: expect.stringContaining('not an accepted'),
+    });
+    expect(checkFileType('Sheet.XLSX', Buffer.from('PK\u0003\u0004'))).toMatchObject({ ext: 'xlsx' });
+  });
+});

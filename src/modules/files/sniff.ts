@@ -1,0 +1,77 @@
+/** The file types the management API accepts (Torii's list), by extension, with their MIME type. */
+export const allowedTypes: Record<string, string> = {
+  csv: 'text/csv',
+  xls: 'application/vnd.ms-excel',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pdf: 'application/pdf',
+  doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  xml: 'application/xml',
+  json: 'application/json',
+  zip: 'application/zip',
+};
+
+export const allowedList = Object.keys(allowedTypes)
+  .map((e) => `.${e}`)
+  .join(', ');
+
+type Kind = 'pdf' | 'png' | 'jpeg' | 'zip' | 'ole' | 'xml' | 'json' | 'text' | 'binary';
+
+/** What the first bytes say the content is (magic numbers, then text heuristics). */
+export function sniffKind(head: Buffer): Kind {
+  const starts = (bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts([0x25, 0x50, 0x44, 0x46])) return 'pdf';
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (starts([0xff, 0xd8, 0xff])) return 'jpeg';
+  if (starts([0x50, 0x4b, 0x03, 0x04]) || starts([0x50, 0x4b, 0x05, 0x06])) return 'zip';
+  if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'ole';
+  if (head.includes(0)) return 'binary';
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (text.includes('\uFFFD')) return 'binary';
+  if (text.startsWith('<?xml') || /^<[A-Za-z]/.test(text)) return 'xml';
+  if (text.startsWith('{') || text.startsWith('[')) return 'json';
+  return 'text';
+}
+
+/** Which sniffed kinds each extension may carry. */
+const compatible: Record<string, Kind[]> = {
+  csv: ['text'],
+  xls: ['ole'],
+  xlsx: ['zip'],
+  pdf: ['pdf'],
+  doc: ['ole'],
+  docx: ['zip'],
+  png: ['png'],
+  jpg: ['jpeg'],
+  jpeg: ['jpeg'],
+  xml: ['xml'],
+  json: ['json'],
+  zip: ['zip'],
+};
+
+/**
+ * The file's type, decided by its content: the extension must be an allowed one and the bytes must
+ * be what that extension claims (a PNG renamed `.csv` is refused). Returns the extension and MIME
+ * type, or a problem to answer 415 with.
+ */
+export function checkFileType(
+  name: string,
+  head: Buffer,
+): { ext: string; mime: string } | { problem: string } {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
+  if (!allowedTypes[ext])
+    return { problem: `'${name}' is not an accepted file type; allowed: ${allowedList}` };
+  const kind = sniffKind(head);
+  if (!compatible[ext]?.includes(kind)) {
+    return {
+      problem: `The content of '${name}' is not ${ext.toUpperCase()} (it looks like ${kind}); allowed: ${allowedList}`,
+    };
+  }
+  return { ext, mime: allowedTypes[ext] ?? 'application/octet-stream' };
+}

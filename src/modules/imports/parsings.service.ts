@@ -1,0 +1,321 @@
+import type { Db } from '../../platform/db/db.js';
+import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
+import { AppError, badRequest, type FieldProblem, notFound } from '../../platform/errors/app-error.js';
+import { newId } from '../../platform/ids/ids.js';
+import type { JobQueue } from '../../platform/jobs/jobs.js';
+import type { Logger } from '../../platform/log/log.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { type Actor, requireAction, systemActor } from '../auth/actor.js';
+import type { FilesService, StoredFile } from '../files/files.service.js';
+import type { CustomIntegrationSync } from '../ingest/custom-integration-sync.js';
+import type { SyncsService } from '../ingest/syncs.service.js';
+import { readColumns, readRows } from './read-rows.js';
+import { checkRow, importTargets } from './targets.js';
+
+export interface Parsing {
+  id: string;
+  fileId: string;
+  /** `ready` (columns detected) → `importing` → `applying` → `completed` | `failed`. */
+  status: string;
+  columns: string[];
+  target: string | null;
+  syncId: string | null;
+  result: ImportResult | null;
+  failureReason: string | null;
+  createdAt: string;
+}
+
+export interface ImportResult {
+  rows: number;
+  imported: number;
+  rejected: number;
+  /** Per-row problems (row numbers count the header as row 1), at most 1000 listed. */
+  errors: FieldProblem[];
+}
+
+export const IMPORT_JOB = 'parsing.import';
+const PAGE = 1000;
+const MAX_LISTED_ERRORS = 1000;
+
+/**
+ * Parsings of uploaded CSV/XLSX files: columns detected at upload, then a column mapping imports
+ * the rows through the push-sync ingestion (a sync on the target app's custom instance) as a
+ * background job. Bad rows are reported with row number and field; good rows are imported.
+ */
+export function createParsingsService(deps: {
+  db: Db;
+  files: FilesService;
+  syncs: SyncsService;
+  customSync: CustomIntegrationSync;
+  queue: JobQueue;
+  log: Logger;
+}) {
+  const { db } = deps;
+
+  async function load(tenantId: string, id: string): Promise<Parsing> {
+    const row = await db
+      .selectFrom('parsings')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('Parsing', id);
+    let status = row.status;
+    let failureReason = row.failure_reason;
+    if (status === 'applying' && row.sync_id) {
+      // The import handed its rows to a sync: its outcome is the parsing's outcome.
+      const sync = await db
+        .selectFrom('syncs')
+        .select(['status', 'failure_reason'])
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', row.sync_id)
+        .executeTakeFirst();
+      if (sync?.status === 'finished') status = 'completed';
+      if (sync?.status === 'failed') {
+        status = 'failed';
+        failureReason = `The sync failed: ${sync.failure_reason ?? 'unknown reason'}`;
+      }
+    }
+    return {
+      id: row.id,
+      fileId: row.file_id,
+      status,
+      columns: parseJson(row.columns, []),
+      target: row.target,
+      syncId: row.sync_id,
+      result: parseJson(row.result, null),
+      failureReason,
+      createdAt: row.created_at,
+    };
+  }
+
+  async function setState(
+    tenantId: string,
+    id: string,
+    set: { status: string; result?: ImportResult; sync_id?: string; failure_reason?: string },
+  ) {
+    await db
+      .updateTable('parsings')
+      .set({
+        status: set.status,
+        updated_at: nowIso(),
+        ...(set.result ? { result: toJson(set.result) } : {}),
+        ...(set.sync_id ? { sync_id: set.sync_id } : {}),
+        ...(set.failure_reason ? { failure_reason: set.failure_reason } : {}),
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** The import job: stream rows, check and map each, push the good ones through a sync. */
+  async function runImport(
+    payload: { parsingId: string; appName: string; mapping: Record<string, string> },
+    tenantId: string,
+  ) {
+    const parsing = await load(tenantId, payload.parsingId);
+    if (parsing.status !== 'importing') return; // done already (at-least-once delivery)
+    const actor = systemActor(tenantId, 'file import');
+    const target = importTargets[parsing.target ?? ''];
+    if (!target)
+      return setState(tenantId, parsing.id, {
+        status: 'failed',
+        failure_reason: `Unknown target ${parsing.target}`,
+      });
+    const file = await deps.files.get(actor, parsing.fileId);
+    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    const instance = await deps.customSync.instanceFor(actor, payload.appName);
+    const sync = await deps.syncs.create(actor, instance.id);
+    let page: Record<string, unknown>[] = [];
+    let pageNo = 0;
+    const flush = async () => {
+      if (page.length === 0 && pageNo > 0) return;
+      pageNo++;
+      await deps.syncs.uploadPage(actor, {
+        instanceId: instance.id,
+        syncId: sync.id,
+        kind: target.kind,
+        entity: target.entity,
+        page: pageNo,
+        data: page,
+      });
+      page = [];
+    };
+    let header: string[] | undefined;
+    let rowNo = 0;
+    for await (const cells of readRows(file.path, file.ext)) {
+      rowNo++;
+      if (!header) {
+        header = cells;
+        continue;
+      }
+      result.rows++;
+      const values: Record<string, string> = {};
+      for (const [field, column] of Object.entries(payload.mapping))
+        values[field] = cells[header.indexOf(column)] ?? '';
+      const problems = checkRow(target, values, rowNo);
+      if (problems.length > 0) {
+        result.rejected++;
+        for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+        continue;
+      }
+      page.push(target.toRecord(values, rowNo));
+      result.imported++;
+      if (page.length === PAGE) await flush();
+    }
+    await flush();
+    if (result.imported === 0) {
+      await deps.syncs.cancel(actor, sync.id);
+      return setState(tenantId, parsing.id, {
+        status: 'failed',
+        result,
+        failure_reason: 'No row could be imported',
+      });
+    }
+    await setState(tenantId, parsing.id, { status: 'applying', result, sync_id: sync.id });
+    await deps.syncs.finish(actor, instance.id, sync.id, { wait: false });
+  }
+
+  deps.queue.register<{ parsingId: string; appName: string; mapping: Record<string, string> }>({
+    name: IMPORT_JOB,
+    retryLimit: 2,
+    handler: async (payload, context) => {
+      try {
+        await runImport(payload, context.tenantId);
+      } catch (error) {
+        deps.log.warn({ err: error, parsingId: payload.parsingId }, 'file import failed');
+        const reason = error instanceof AppError ? error.message : 'Internal error while importing';
+        await setState(context.tenantId, payload.parsingId, { status: 'failed', failure_reason: reason });
+      }
+    },
+  });
+
+  return {
+    /** Creates the parsing of an uploaded CSV/XLSX file, with its detected columns. */
+    async createForFile(actor: Actor, file: StoredFile): Promise<Parsing | undefined> {
+      if (file.ext !== 'csv' && file.ext !== 'xlsx') return undefined;
+      const columns = await readColumns(file.path, file.ext).catch(() => [] as string[]);
+      const id = newId('prs');
+      const now = nowIso();
+      await db
+        .insertInto('parsings')
+        .values({
+          tenant_id: actor.tenantId,
+          id,
+          file_id: file.id,
+          status: columns.length > 0 ? 'ready' : 'failed',
+          columns: toJson(columns),
+          target: null,
+          mappings: null,
+          sync_id: null,
+          result: null,
+          failure_reason: columns.length > 0 ? null : 'No header row found',
+          created_by: actor.id,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return load(actor.tenantId, id);
+    },
+
+    async get(actor: Actor, id: string): Promise<Parsing> {
+      requireAction(actor, 'files:read');
+      return load(actor.tenantId, id);
+    },
+
+    /**
+     * Maps columns to a target's fields and starts the import. Every mapping problem is a 400
+     * naming the entry; nothing starts until the whole mapping is valid.
+     */
+    async mapAndImport(
+      actor: Actor,
+      input: {
+        fileId: string;
+        mappings: { sourceColumn: string; targetField: string }[];
+        target?: string | undefined;
+        appName?: string | undefined;
+      },
+    ): Promise<Parsing> {
+      requireAction(actor, 'files:write');
+      requireAction(actor, 'sync:write');
+      const row = await db
+        .selectFrom('parsings')
+        .select('id')
+        .where('tenant_id', '=', actor.tenantId)
+        .where('file_id', '=', input.fileId)
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
+      if (!row) throw notFound('Parsing of file', input.fileId);
+      const parsing = await load(actor.tenantId, row.id);
+      if (parsing.status !== 'ready')
+        throw new AppError(
+          'conflict',
+          `Parsing ${parsing.id} is ${parsing.status}; upload the file again to import it again`,
+        );
+      const targetName = input.target ?? 'accounts';
+      const target = importTargets[targetName];
+      const problems: FieldProblem[] = [];
+      if (!target)
+        problems.push({
+          field: 'target',
+          problem: `must be one of ${Object.keys(importTargets).join(', ')}`,
+        });
+      const appName = input.appName?.trim();
+      if (!appName)
+        problems.push({
+          field: 'appName',
+          problem: 'required: the app whose custom instance receives the rows',
+        });
+      const mapping: Record<string, string> = {};
+      input.mappings.forEach((m, i) => {
+        if (!parsing.columns.includes(m.sourceColumn))
+          problems.push({
+            field: `mappings[${i}].sourceColumn`,
+            problem: `no column '${m.sourceColumn}' in the file (columns: ${parsing.columns.join(', ')})`,
+          });
+        const fieldName = target
+          ? Object.keys(target.fields).find((f) => f.toLowerCase() === m.targetField.toLowerCase())
+          : undefined;
+        if (target && !fieldName)
+          problems.push({
+            field: `mappings[${i}].targetField`,
+            problem: `'${m.targetField}' is not a field of ${targetName} (fields: ${Object.keys(target.fields).join(', ')})`,
+          });
+        if (fieldName) mapping[fieldName] = m.sourceColumn;
+      });
+      for (const [field, spec] of Object.entries(target?.fields ?? {})) {
+        if (spec.required && !mapping[field])
+          problems.push({ field: 'mappings', problem: `the required field '${field}' is not mapped` });
+      }
+      if (problems.length > 0) throw badRequest(problems);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('parsings')
+          .set({
+            status: 'importing',
+            target: targetName,
+            mappings: toJson(input.mappings),
+            updated_at: nowIso(),
+          })
+          .where('tenant_id', '=', actor.tenantId)
+          .where('id', '=', parsing.id)
+          .execute();
+        await recordAudit(trx, actor, {
+          action: 'parsing.import_started',
+          targetType: 'parsing',
+          targetId: parsing.id,
+          details: { fileId: input.fileId, target: targetName, appName },
+        });
+      });
+      await deps.queue.enqueue(
+        actor.tenantId,
+        IMPORT_JOB,
+        { parsingId: parsing.id, appName: appName ?? '', mapping },
+        { singletonKey: parsing.id },
+      );
+      return load(actor.tenantId, parsing.id);
+    },
+  };
+}
+
+export type ParsingsService = ReturnType<typeof createParsingsService>;

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { expectContract } from './helpers/contract.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
+type Obj = Record<string, any>;
+const CONTRACT = 'torii-v1.openapi.yaml';
+
+function multipart(filename: string, content: Buffer) {
+  const boundary = `----sightline${randomBytes(8).toString('hex')}`;
+  const payload = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
+    content,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+describe('Torii files and parsings', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ UPLOAD_URL_TTL_SECONDS: '2' });
+    await t.app.queue.start();
+  });
+  afterAll(() => t.close());
+
+  const upload = (filename: string, content: Buffer, token = t.ownerToken) =>
+    t.request({ method: 'POST', url: '/v1.1/files/upload', token, ...multipart(filename, content) });
+  const json = (res: TestResponse, status = 200) => {
+    expect(res.statusCode, res.body).toBe(status);
+    return res.json<Obj>();
+  };
+  async function settled(id: string): Promise<Obj> {
+    for (let i = 0; i < 200; i++) {
+      const parsing = json(
+        await t.request({ method: 'GET', url: `/v1.1/parsings/${id}`, token: t.ownerToken }),
+      );
+      if (parsing.status === 'completed' || parsing.status === 'failed') return parsing;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`parsing ${id} did not settle`);
+  }
+
+  it('uploads a CSV, detects its columns, and imports the good rows through a sync, reporting bad rows', async () => {
+    const csv = [
+      'Email,Full name,Role,Last login',
+      'ann@acme.test,Ann,admin,2026-11-01T09:00:00Z',
+      'not-an-email,Bob,member,2026-11-01T09:00:00Z',
+      'cid@acme.test,Cid,member,yesterday-ish',
+      'dee@acme.test,Dee,member,',
+    ].join('\n');
+    const res = await upload('accounts.csv', Buffer.from(csv));
+    expectContract(CONTRACT, 'post', '/files/upload', res);
+    const file = json(res);
+    const parsing = await t.request({
+      method: 'GET',
+      url: `/v1.1/parsings/${file.parsingId}`,
+      token: t.ownerToken,
+    });
+    expectContract(CONTRACT, 'get', '/parsings/{id}', parsing);
+    expect(json(parsing)).toMatchObject({
+      status: 'ready',
+      columns: ['Email', 'Full name', 'Role', 'Last login'],
+      fileId: file.id,
+    });
+    const mapped = await t.request({
+      method: 'PUT',
+      url: '/v1.1/parsings/manual',
+      token: t.ownerToken,
+      payload: {
+        fileId: file.id,
+        appName: 'Imported App',
+        target: 'accounts',
+        mappings: [
+          { sourceColumn: 'Email', targetField: 'email' },
+          { sourceColumn: 'Full name', targetField: 'name' },
+          { sourceColumn: 'Role', targetField: 'role' },
+          { sourceColumn: 'Last login', targetField: 'lastUsedDate' },
+        ],
+      },
+    });
+    expectContract(CONTRACT, 'put', '/parsings/manual', mapped);
+    const done = await settled(file.parsingId);
+    expect(done).toMatchObject({ status: 'completed', result: { rows: 4, imported: 2, rejected: 2 } });
+    expect(done.result.errors).toEqual([
+      { field: 'email', problem: "'not-an-email' is not an email address", index: 3 },
+      { field: 'lastUsedDate', problem: "'yesterday-ish' is not a date", index: 4 },
+    ]);
+    const accounts = await t.app.store.db
+      .selectFrom('app_accounts as a')
+      .innerJoin('apps as p', 'p.id', 'a.app_id')
+      .select(['a.email', 'a.role'])
+      .where('p.name', '=', 'Imported App')
+      .orderBy('a.email')
+      .execute();
+    expect(accounts).toEqual([
+      { email: 'ann@acme.test', role: 'admin' },
+      { email: 'dee@acme.test', role: 'member' },
+    ]);
+    const download = await t.request({
+      method: 'GET',
+      url: `/api/files/${file.id}/content`,
+      token: t.ownerToken,
+    });
+    expect(download.body).toBe(csv);
+  });
+
+  it('imports an XLSX file (streamed) as transactions', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Spend');
+    sheet.addRow(['Date', 'Amount', 'Currency', 'Vendor']);
+    sheet.addRow([new Date('2026-10-01T00:00:00Z'), 120.5, 'USD', 'Acme']);
+    sheet.addRow(['2026-10-02', 'lots', 'USD', 'Acme']);
+    const content = Buffer.from(await workbook.xlsx.writeBuffer());
+    const file = json(await upload('spend.xlsx', content));
+    expect(
+      json(await t.request({ method: 'GET', url: `/v1.0/parsings/${file.parsingId}`, token: t.ownerToken }))
+        .columns,
+    ).toEqual(['Date', 'Amount', 'Currency', 'Vendor']);
+    json(
+      await t.request({
+        method: 'PUT',
+        url: '/v1.0/parsings/manual',
+        token: t.ownerToken,
+        payload: {
+          fileId: file.id,
+          appName: 'Acme Spend',
+          target: 'transactions',
+          mappings: [
+            { sourceColumn: 'Date', targetField: 'date' },
+            { sourceColumn: 'Amount', targetField: 'amount' },
+            { sourceColumn: 'Currency', targetField: 'currency' },
+            { sourceColumn: 'Vendor', targetField: 'vendor' },
+          ],
+        },
+      }),
+    );
+    const done = await settled(file.parsingId);
+    expect(done, JSON.stringify(done)).toMatchObject({
+      status: 'completed',
+      result: { imported: 1, rejected: 1 },
+    });
+    const spend = await t.app.store.db
+      .selectFrom('transactions')
+      .select(['amount_minor', 'currency', 'occurred_on'])
+      .where('vendor', '=', 'Acme')
+      .execute();
+    expect(spend).toEqual([{ amount_minor: 12050, currency: 'USD', occurred_on: '2026-10-01' }]);
+  });
+
+  it('refuses files over 3 MB (413) and content that is not what its name says (415, listing the allowed types)', async () => {
+    const big = await upload('big.csv', Buffer.alloc(3 * 1024 * 1024 + 1, 'a'));
+    expect(big.statusCode).toBe(413);
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      randomBytes(100),
+    ]);
+    const fake = await upload('people.csv', png);
+    expect(fake.statusCode).toBe(415);
+    expect(fake.json<Obj>().message).toContain('.csv, .xls, .xlsx');
+    expect((await upload('tool.exe', Buffer.from('MZ'))).statusCode).toBe(415);
+    expect((await upload('ok.png', png)).statusCode).toBe(200);
+  });
+
+  it('rejects bad mappings with 400 naming the entry, and another tenant’s parsing with 404', async () => {
+    const file = json(await upload('m.csv', Buffer.from('Email\nx@acme.test\n')));
+    const bad = await t.request({
+      method: 'PUT',
+      url: '/v1.1/parsings/manual',
+      token: t.ownerToken,
+      payload: { fileId: file.id, appName: 'X', mappings: [{ sourceColumn: 'Mail', targetField: 'email' }] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<Obj>().message).toContain('mappings[0].sourceColumn');
+    const other = json(
+      await t.request({
+        method: 'POST',
+        url: '/api/tenants',
+        token: t.ownerToken,
+        payload: { name: 'Files Other', slug: 'files-other' },
+      }),
+      201,
+    );
+    expect(
+      (await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: other.ownerToken }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await t.request({ method: 'GET', url: `/api/files/${file.id}/content`, token: other.ownerToken }))
+        .statusCode,
+    ).toBe(404);
+  });
+
+  it('signed upload URLs: streamed, single use, tamper-proof, expiring', async () => {
+    const made = await t.request({
+      method: 'GET',
+      url: '/v1.1/files/url?name=large.csv',
+      token: t.ownerToken,
+    });
+    expectContract(CONTRACT, 'get', '/files/url', made);
+    const { url, fileId } = json(made);
+    const path = `${new URL(url).pathname}${new URL(url).search}`;
+    const body = Buffer.from(
+      `Email\n${Array.from({ length: 5000 }, (_, i) => `u${i}@acme.test`).join('\n')}\n`,
+    );
+    const put = await t.request({
+      method: 'PUT',
+      url: path,
+      payload: body,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(json(put)).toMatchObject({
+      fileId,
+      name: 'large.csv',
+      sizeBytes: body.length,
+      parsingId: expect.any(String),
+    });
+    expect((await t.request({ method: 'PUT', url: path, payload: body })).statusCode).toBe(409);
+    const fresh = json(
+      await t.request({ method: 'GET', url: '/v1.1/files/url?name=x.csv', token: t.ownerToken }),
+    );
+    const freshPath = `${new URL(fresh.url).pathname}${new URL(fresh.url).search}`;
+    const tampered = `${freshPath.slice(0, -3)}${freshPath.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+    expect((await t.request({ method: 'PUT', url: tampered, payload: body })).statusCode).toBe(403);
+    await new Promise((r) => setTimeout(r, 2200));
+    const expired = await t.request({ method: 'PUT', url: freshPath, payload: body });
+    expect(expired.statusCode).toBe(403);
+    expect(expired.body).toContain('expired');
+  });
+});
