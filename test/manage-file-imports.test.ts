@@ -152,6 +152,41 @@ describe('Torii files and parsings', () => {
     expect(spend).toEqual([{ amount_minor: 12050, currency: 'USD', occurred_on: '2026-10-01' }]);
   });
 
+  it('imports licenses (totals, used counts, price per user) from a CSV', async () => {
+    const file = json(
+      await upload('licenses.csv', Buffer.from('License,Seats,In use,Price\nPro,50,42,9.99\nBasic,-3,1,0\n')),
+    );
+    json(
+      await t.request({
+        method: 'PUT',
+        url: '/v1.1/parsings/manual',
+        token: t.ownerToken,
+        payload: {
+          fileId: file.id,
+          appName: 'Licensed App',
+          target: 'licenses',
+          mappings: [
+            { sourceColumn: 'License', targetField: 'name' },
+            { sourceColumn: 'Seats', targetField: 'total' },
+            { sourceColumn: 'In use', targetField: 'used' },
+            { sourceColumn: 'Price', targetField: 'pricePerUser' },
+          ],
+        },
+      }),
+    );
+    const done = await settled(file.parsingId);
+    expect(done).toMatchObject({
+      status: 'completed',
+      result: { imported: 1, rejected: 1, errors: [{ field: 'total', index: 3 }] },
+    });
+    const license = await t.app.store.db
+      .selectFrom('licenses')
+      .selectAll()
+      .where('name', '=', 'Pro')
+      .executeTakeFirstOrThrow();
+    expect(license).toMatchObject({ total: 50, used: 42, price_per_unit_minor: 999 });
+  });
+
   it('refuses files over 3 MB (413) and content that is not what its name says (415, listing the allowed types)', async () => {
     const big = await upload('big.csv', Buffer.alloc(3 * 1024 * 1024 + 1, 'a'));
     expect(big.statusCode).toBe(413);

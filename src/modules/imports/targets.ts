@@ -2,11 +2,15 @@ import type { FieldProblem } from '../../platform/errors/app-error.js';
 
 /** What a mapped row becomes: a record of one push-sync entity (the same ingestion path). */
 export interface ImportTarget {
-  entity: 'users' | 'transactions' | 'contracts';
-  kind: 'snapshot' | 'fact';
+  /** `licenses` are not a push-sync entity: they are set on the app's custom instance directly. */
+  entity: 'users' | 'transactions' | 'contracts' | 'licenses';
+  kind: 'snapshot' | 'fact' | 'direct';
   fields: Record<
     string,
-    { required?: boolean; type: 'text' | 'email' | 'status' | 'date' | 'datetime' | 'number' | 'currency' }
+    {
+      required?: boolean;
+      type: 'text' | 'email' | 'status' | 'date' | 'datetime' | 'number' | 'count' | 'currency';
+    }
   >;
   /** Builds the record from mapped values (already checked), or explains why the row is refused. */
   toRecord(values: Record<string, string>, row: number): Record<string, unknown>;
@@ -85,6 +89,23 @@ export const importTargets: Record<string, ImportTarget> = {
       return out;
     },
   },
+  /** License totals, used counts and price per user of the app. */
+  licenses: {
+    entity: 'licenses',
+    kind: 'direct',
+    fields: {
+      name: { required: true, type: 'text' },
+      total: { type: 'count' },
+      used: { type: 'count' },
+      pricePerUser: { type: 'number' },
+    },
+    toRecord: (v) => ({
+      name: v.name,
+      total: v.total ? Number(v.total) : null,
+      used: v.used ? Number(v.used) : null,
+      pricePerUserMinor: v.pricePerUser ? Math.round(Number(v.pricePerUser) * 100) : null,
+    }),
+  },
   contracts: {
     entity: 'contracts',
     kind: 'snapshot',
@@ -127,6 +148,8 @@ export function checkRow(target: ImportTarget, values: Record<string, string>, r
       bad(`'${value}' is not a date`);
     if (spec.type === 'number' && (value.trim() === '' || !Number.isFinite(Number(value))))
       bad(`'${value}' is not a number`);
+    if (spec.type === 'count' && !/^\d+$/.test(value.trim())) bad(`'${value}' is not a whole number`);
+    if (spec.type === 'number' && Number(value) < 0) bad(`'${value}' must not be negative`);
     if (spec.type === 'currency' && !/^[A-Za-z]{3}$/.test(value)) bad(`'${value}' is not an ISO 4217 code`);
   }
   return problems;

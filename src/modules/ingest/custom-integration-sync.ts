@@ -23,7 +23,7 @@ interface UserRecord {
   last_used_at?: string | null;
 }
 
-interface LicenseInput {
+export interface LicenseInput {
   name: string;
   total: number | null;
   used: number | null;
@@ -169,9 +169,67 @@ export function createCustomIntegrationSync(deps: {
     return { id: created.id, appId: created.app_id };
   }
 
+  /** Sets license totals, used counts and prices of an app's custom instance (by license name). */
+  async function setLicenses(
+    actor: Actor,
+    instance: { id: string; appId: string },
+    licenses: LicenseInput[],
+    syncId: string | null,
+  ) {
+    await db.transaction().execute(async (trx) => {
+      const now = nowIso();
+      for (const l of licenses) {
+        const existing = await trx
+          .selectFrom('licenses')
+          .select('id')
+          .where('tenant_id', '=', actor.tenantId)
+          .where('instance_id', '=', instance.id)
+          .where('name', '=', l.name)
+          .executeTakeFirst();
+        const values = {
+          total: l.total,
+          used: l.used,
+          price_per_unit_minor: l.pricePerUserMinor,
+          currency: l.pricePerUserMinor === null ? null : 'USD',
+          updated_at: now,
+        };
+        if (existing) {
+          await trx
+            .updateTable('licenses')
+            .set(values)
+            .where('tenant_id', '=', actor.tenantId)
+            .where('id', '=', existing.id)
+            .execute();
+        } else {
+          await trx
+            .insertInto('licenses')
+            .values({
+              tenant_id: actor.tenantId,
+              id: newId('lic'),
+              app_id: instance.appId,
+              instance_id: instance.id,
+              external_id: l.name,
+              name: l.name,
+              ...values,
+              created_at: now,
+            })
+            .execute();
+        }
+      }
+      await refreshAppFigures(trx, actor.tenantId, [instance.appId]);
+      await recordAudit(trx, actor, {
+        action: 'custom_sync.licenses_set',
+        targetType: 'app',
+        targetId: instance.appId,
+        details: { syncId, licenses: licenses.map((l) => l.name) },
+      });
+    });
+  }
+
   return {
     /** The app's custom instance (created with the app when new): where file imports land too. */
     instanceFor: customInstanceOf,
+    setLicenses,
 
     async run(
       actor: Actor,
@@ -199,56 +257,7 @@ export function createCustomIntegrationSync(deps: {
           { syncId: sync.id },
         );
       }
-      if (licenses.length > 0) {
-        await db.transaction().execute(async (trx) => {
-          const now = nowIso();
-          for (const l of licenses) {
-            const existing = await trx
-              .selectFrom('licenses')
-              .select('id')
-              .where('tenant_id', '=', actor.tenantId)
-              .where('instance_id', '=', instance.id)
-              .where('name', '=', l.name)
-              .executeTakeFirst();
-            const values = {
-              total: l.total,
-              used: l.used,
-              price_per_unit_minor: l.pricePerUserMinor,
-              currency: l.pricePerUserMinor === null ? null : 'USD',
-              updated_at: now,
-            };
-            if (existing) {
-              await trx
-                .updateTable('licenses')
-                .set(values)
-                .where('tenant_id', '=', actor.tenantId)
-                .where('id', '=', existing.id)
-                .execute();
-            } else {
-              await trx
-                .insertInto('licenses')
-                .values({
-                  tenant_id: actor.tenantId,
-                  id: newId('lic'),
-                  app_id: instance.appId,
-                  instance_id: instance.id,
-                  external_id: l.name,
-                  name: l.name,
-                  ...values,
-                  created_at: now,
-                })
-                .execute();
-            }
-          }
-          await refreshAppFigures(trx, actor.tenantId, [instance.appId]);
-          await recordAudit(trx, actor, {
-            action: 'custom_sync.licenses_set',
-            targetType: 'app',
-            targetId: instance.appId,
-            details: { syncId: sync.id, licenses: licenses.map((l) => l.name) },
-          });
-        });
-      }
+      if (licenses.length > 0) await setLicenses(actor, instance, licenses, sync.id);
       return {
         status: finished.status === 'finished' ? 'completed' : 'in_progress',
         syncId: sync.id,
