@@ -187,6 +187,72 @@ describe('Torii files and parsings', () => {
     expect(license).toMatchObject({ total: 50, used: 42, price_per_unit_minor: 999 });
   });
 
+  it('imports directory people (no app), creating and updating by email', async () => {
+    await t.request({
+      method: 'POST',
+      url: '/scim/v2/Users',
+      token: t.ownerToken,
+      payload: {
+        userName: 'known@acme.test',
+        name: { givenName: 'Old' },
+        emails: [{ value: 'known@acme.test', primary: true }],
+      },
+    });
+    const csv =
+      'Email,Name,Department,Title\nknown@acme.test,Known Person,Finance,CFO\nnew@acme.test,New Person,Sales,\nbroken,Nobody,,\n';
+    const file = json(await upload('people.csv', Buffer.from(csv)));
+    json(
+      await t.request({
+        method: 'PUT',
+        url: '/v1.1/parsings/manual',
+        token: t.ownerToken,
+        payload: {
+          fileId: file.id,
+          target: 'users',
+          mappings: [
+            { sourceColumn: 'Email', targetField: 'email' },
+            { sourceColumn: 'Name', targetField: 'name' },
+            { sourceColumn: 'Department', targetField: 'department' },
+            { sourceColumn: 'Title', targetField: 'title' },
+          ],
+        },
+      }),
+    );
+    const done = await settled(file.parsingId);
+    expect(done).toMatchObject({
+      status: 'completed',
+      result: { imported: 2, rejected: 1, errors: [{ field: 'email', index: 4 }] },
+    });
+    const people = await t.app.store.db
+      .selectFrom('people')
+      .select(['user_name', 'display_name', 'department', 'title', 'first_name'])
+      .where('user_name_lc', 'in', ['known@acme.test', 'new@acme.test'])
+      .orderBy('user_name')
+      .execute();
+    expect(people).toEqual([
+      {
+        user_name: 'known@acme.test',
+        display_name: 'Known Person',
+        department: 'Finance',
+        title: 'CFO',
+        first_name: 'Old',
+      },
+      {
+        user_name: 'new@acme.test',
+        display_name: 'New Person',
+        department: 'Sales',
+        title: null,
+        first_name: null,
+      },
+    ]);
+    const scim = await t.request({
+      method: 'GET',
+      url: '/scim/v2/Users?filter=userName eq "new@acme.test"',
+      token: t.ownerToken,
+    });
+    expect(scim.json<Obj>().Resources[0].emails[0].value).toBe('new@acme.test');
+  });
+
   it('refuses files over 3 MB (413) and content that is not what its name says (415, listing the allowed types)', async () => {
     const big = await upload('big.csv', Buffer.alloc(3 * 1024 * 1024 + 1, 'a'));
     expect(big.statusCode).toBe(413);

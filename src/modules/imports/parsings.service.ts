@@ -6,6 +6,7 @@ import type { JobQueue } from '../../platform/jobs/jobs.js';
 import type { Logger } from '../../platform/log/log.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction, systemActor } from '../auth/actor.js';
+import { importPeople, type PersonImport } from '../directory/import-people.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
 import type { CustomIntegrationSync, LicenseInput } from '../ingest/custom-integration-sync.js';
 import type { SyncsService } from '../ingest/syncs.service.js';
@@ -141,6 +142,51 @@ export function createParsingsService(deps: {
     await setState(actor.tenantId, parsing.id, { status: 'completed', result });
   }
 
+  /** Directory people: checked rows upserted a page at a time (people are not an app's data). */
+  async function importDirectory(
+    parsing: Parsing,
+    target: ImportTarget,
+    path: string,
+    ext: string,
+    mapping: Record<string, string>,
+    actor: Actor,
+  ) {
+    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    let page: PersonImport[] = [];
+    const flush = async () => {
+      if (page.length === 0) return;
+      const rows = page;
+      page = [];
+      await db.transaction().execute((trx) => importPeople(trx, actor.tenantId, rows, nowIso()));
+    };
+    for await (const { row, values } of mappedRows(path, ext, mapping)) {
+      result.rows++;
+      const problems = checkRow(target, values, row);
+      if (problems.length > 0) {
+        result.rejected++;
+        for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+        continue;
+      }
+      page.push(target.toRecord(values, row) as unknown as PersonImport);
+      result.imported++;
+      if (page.length === PAGE) await flush();
+    }
+    await flush();
+    if (result.imported === 0)
+      return setState(actor.tenantId, parsing.id, {
+        status: 'failed',
+        result,
+        failure_reason: 'No row could be imported',
+      });
+    await recordAudit(db, actor, {
+      action: 'parsing.people_imported',
+      targetType: 'parsing',
+      targetId: parsing.id,
+      details: { imported: result.imported, rejected: result.rejected },
+    });
+    await setState(actor.tenantId, parsing.id, { status: 'completed', result });
+  }
+
   /** A file's data rows as `{row, values}` by target field (row numbers count the header as 1). */
   async function* mappedRows(path: string, ext: string, mapping: Record<string, string>) {
     let header: string[] | undefined;
@@ -174,6 +220,8 @@ export function createParsingsService(deps: {
       });
     const file = await deps.files.get(actor, parsing.fileId);
     const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    if (target.entity === 'people')
+      return importDirectory(parsing, target, file.path, file.ext, payload.mapping, actor);
     const instance = await deps.customSync.instanceFor(actor, payload.appName);
     if (target.kind === 'direct')
       return importLicenses(parsing, target, file.path, file.ext, payload.mapping, actor, instance);
@@ -188,7 +236,7 @@ export function createParsingsService(deps: {
         syncId: sync.id,
         // `direct` targets (licenses) returned above; these two lines only narrow the types.
         kind: target.kind === 'fact' ? 'fact' : 'snapshot',
-        entity: target.entity === 'licenses' ? 'users' : target.entity,
+        entity: target.entity === 'licenses' || target.entity === 'people' ? 'users' : target.entity,
         page: pageNo,
         data: page,
       });
@@ -304,7 +352,7 @@ export function createParsingsService(deps: {
           problem: `must be one of ${Object.keys(importTargets).join(', ')}`,
         });
       const appName = input.appName?.trim();
-      if (!appName)
+      if (!appName && target?.entity !== 'people')
         problems.push({
           field: 'appName',
           problem: 'required: the app whose custom instance receives the rows',

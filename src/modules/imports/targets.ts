@@ -3,7 +3,7 @@ import type { FieldProblem } from '../../platform/errors/app-error.js';
 /** What a mapped row becomes: a record of one push-sync entity (the same ingestion path). */
 export interface ImportTarget {
   /** `licenses` are not a push-sync entity: they are set on the app's custom instance directly. */
-  entity: 'users' | 'transactions' | 'contracts' | 'licenses';
+  entity: 'users' | 'transactions' | 'contracts' | 'licenses' | 'people';
   kind: 'snapshot' | 'fact' | 'direct';
   fields: Record<
     string,
@@ -39,6 +39,28 @@ const put = (out: Record<string, unknown>, key: string, value: string | undefine
 };
 
 export const importTargets: Record<string, ImportTarget> = {
+  /** Directory people (by email), without an app: the organization's users. */
+  users: {
+    entity: 'people',
+    kind: 'direct',
+    fields: {
+      email: { required: true, type: 'email' },
+      name: { type: 'text' },
+      firstName: { type: 'text' },
+      lastName: { type: 'text' },
+      department: { type: 'text' },
+      title: { type: 'text' },
+      employeeNumber: { type: 'text' },
+      status: { type: 'status' },
+    },
+    toRecord: (v) => {
+      const out: Record<string, unknown> = { email: v.email };
+      for (const key of ['name', 'firstName', 'lastName', 'department', 'title', 'employeeNumber'] as const)
+        put(out, key, v[key]);
+      if (v.status) out.status = v.status.toLowerCase() === 'active' ? 'active' : 'inactive';
+      return out;
+    },
+  },
   /** App accounts (users of the app) with role, license and last use. */
   accounts: {
     entity: 'users',
