@@ -42,7 +42,7 @@ async function call(server: BenchServer, method: string, path: string, body?: un
 }
 
 /** A 100k-row CSV through a signed upload URL and a mapped import; rows/s from mapping to completion. */
-async function csvImport(server: BenchServer, rows: number) {
+export async function csvImport(server: BenchServer, rows: number) {
   const lines = ['Email,Name,Role,Last login'];
   for (let i = 0; i < rows; i++)
     lines.push(
