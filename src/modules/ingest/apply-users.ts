@@ -85,8 +85,15 @@ export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
         group by p.email_lc`,
   );
   await sql`create index people_by_email_ix on ${t('people_by_email')} (email_lc)`.execute(trx);
-  await sql`update user_diff set person_id = (select b.person_id from people_by_email b where b.email_lc = user_diff.email_lc)
-            where person_id is null`.execute(trx);
+  if (h.dialect === 'postgres') {
+    // A hash join: the correlated form costs one index probe per row (0.45 s for 100k new people).
+    await sql`analyze people_by_email`.execute(trx);
+    await sql`update user_diff u set person_id = b.person_id from people_by_email b
+              where u.person_id is null and b.email_lc = u.email_lc`.execute(trx);
+  } else {
+    await sql`update user_diff set person_id = (select b.person_id from people_by_email b where b.email_lc = user_diff.email_lc)
+              where person_id is null`.execute(trx);
+  }
   // The instance's accounts absent from this snapshot, found once and reused (guard, events, apply).
   await h.createTempAs(
     trx,
