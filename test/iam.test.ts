@@ -66,7 +66,7 @@ describe('IAM /iam/v1 (StackSpot-style)', () => {
     expect(
       (await iam('PATCH', `/actions/${builtin.id}`, patch({ op: 'replace', value: { description: 'x' } })))
         .statusCode,
-    ).toBe(409);
+    ).toBe(400);
     expect((await iam('DELETE', `/actions/${action.id}`)).statusCode).toBe(204);
     expect((await iam('GET', `/actions/${action.id}`)).statusCode).toBe(404);
   });

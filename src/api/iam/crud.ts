@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { type TSchema, Type } from '@sinclair/typebox';
 import type { Actor } from '../../modules/auth/actor.js';
+import { AppError } from '../../platform/errors/app-error.js';
 import { actorOf, type Server } from '../http/server.js';
 import { toIamList } from './envelope.js';
 
@@ -20,6 +21,8 @@ export interface IamKind<T> {
   remove: (actor: Actor, id: string) => Promise<void>;
   /** The contract answers PUT with the list envelope for some kinds (as the source shows). */
   putAnswersList: boolean;
+  /** Body schemas (validation and OpenAPI); without them any object passes to the service. */
+  bodies?: { create: TSchema; replace: TSchema; patch: TSchema };
 }
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -36,10 +39,18 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
+/** The body as an object (the route schema has already checked it is one). */
+function objectBody(body: unknown): Obj {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new AppError('bad_request', 'body: expected a JSON object');
+  return Object.fromEntries(Object.entries(body));
+}
+
 /** Registers list, create, get, replace, patch and delete for one kind under `/iam/v1`. */
 export function registerIamKind<T>(app: Server, kind: IamKind<T>): void {
   const base = `/iam/v1/${kind.path}`;
   const tags = ['iam'];
+  const bodies = kind.bodies ?? { create: Body, replace: Body, patch: Body };
   const read = { action: kind.read };
   const write = { action: kind.write };
   app.get(base, { config: read, schema: { tags, querystring: Query } }, async (request) => {
@@ -48,24 +59,25 @@ export function registerIamKind<T>(app: Server, kind: IamKind<T>): void {
   });
   app.post(
     base,
-    { config: write, bodyLimit: 256 * 1024, schema: { tags, body: Body } },
+    { config: write, bodyLimit: 256 * 1024, schema: { tags, body: bodies.create } },
     async (request, reply) =>
-      reply.status(201).send(kind.toItem(await kind.create(actorOf(request), request.body))),
+      reply.status(201).send(kind.toItem(await kind.create(actorOf(request), objectBody(request.body)))),
   );
   app.get(`${base}/:id`, { config: read, schema: { tags, params: Id } }, async (request) =>
     kind.toItem(await kind.get(actorOf(request), request.params.id)),
   );
   app.put(
     `${base}/:id`,
-    { config: write, bodyLimit: 256 * 1024, schema: { tags, params: Id, body: Body } },
+    { config: write, bodyLimit: 256 * 1024, schema: { tags, params: Id, body: bodies.replace } },
     async (request) => {
-      const item = kind.toItem(await kind.replace(actorOf(request), request.params.id, request.body));
+      const body = objectBody(request.body);
+      const item = kind.toItem(await kind.replace(actorOf(request), request.params.id, body));
       return kind.putAnswersList ? toIamList([item]) : item;
     },
   );
   app.patch(
     `${base}/:id`,
-    { config: write, bodyLimit: 1024 * 1024, schema: { tags, params: Id, body: Body } },
+    { config: write, bodyLimit: 1024 * 1024, schema: { tags, params: Id, body: bodies.patch } },
     async (request) => kind.toItem(await kind.patch(actorOf(request), request.params.id, request.body)),
   );
   app.delete(`${base}/:id`, { config: write, schema: { tags, params: Id } }, async (request, reply) => {

@@ -4,7 +4,7 @@ import type { ScimGroupsService } from '../../modules/scim/groups.service.js';
 import type { Resource } from '../../modules/scim/normalize.js';
 import type { ScimUsersService } from '../../modules/scim/users.service.js';
 import { registerFaceErrors, type Server } from '../http/server.js';
-import { renderScimError } from '../scim/errors.js';
+import { CreateActionBody, PatchActionBody, ReplaceActionBody } from './actions.schema.js';
 import { registerIamKind } from './crud.js';
 import {
   actionItem,
@@ -14,6 +14,15 @@ import {
   roleItem,
   toIamResource,
 } from './envelope.js';
+import { renderIamError } from './errors.js';
+import { CreatePermissionBody, PatchPermissionBody, ReplacePermissionBody } from './permissions.schema.js';
+import {
+  CreateResourceTypeBody,
+  PatchResourceTypeBody,
+  ReplaceResourceTypeBody,
+} from './resource-types.schema.js';
+import { CreateResourceBody, PatchResourceBody, ReplaceResourceBody } from './resources.schema.js';
+import { CreateRoleBody, PatchRoleBody, ReplaceRoleBody } from './roles.schema.js';
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -36,7 +45,7 @@ function scimItem(kind: 'User' | 'Group', r: Resource): Obj {
 /**
  * The IAM face (`/iam/v1`, StackSpot-style envelope): actions, resource types, resources,
  * permissions, roles — Sightline's own authorization — and users and groups, which are the SCIM
- * directory's records. Errors use the SCIM error shape (StackSpot's IAM is a SCIM provider).
+ * directory's records. Errors use the SCIM error shape (`errors.ts`: StackSpot's IAM is a SCIM provider).
  */
 export async function iamFace(
   server: Server,
@@ -47,7 +56,7 @@ export async function iamFace(
     scimGroups: ScimGroupsService;
   },
 ): Promise<void> {
-  registerFaceErrors('/iam/v1', renderScimError);
+  registerFaceErrors('/iam/v1', renderIamError);
   const { iamCatalog: c, iamRoles: r } = deps;
   registerIamKind(server, {
     path: 'actions',
@@ -61,6 +70,7 @@ export async function iamFace(
     patch: (actor, id, body) => c.patchAction(actor, id, body),
     remove: c.deleteAction,
     putAnswersList: true,
+    bodies: { create: CreateActionBody, replace: ReplaceActionBody, patch: PatchActionBody },
   });
   registerIamKind(server, {
     path: 'resource-types',
@@ -74,6 +84,11 @@ export async function iamFace(
     patch: (actor, id, body) => c.patchResourceType(actor, id, body),
     remove: c.deleteResourceType,
     putAnswersList: false,
+    bodies: {
+      create: CreateResourceTypeBody,
+      replace: ReplaceResourceTypeBody,
+      patch: PatchResourceTypeBody,
+    },
   });
   registerIamKind(server, {
     path: 'resources',
@@ -87,6 +102,7 @@ export async function iamFace(
     patch: (actor, id, body) => c.patchResource(actor, id, body),
     remove: c.deleteResource,
     putAnswersList: false,
+    bodies: { create: CreateResourceBody, replace: ReplaceResourceBody, patch: PatchResourceBody },
   });
   registerIamKind(server, {
     path: 'permissions',
@@ -100,6 +116,11 @@ export async function iamFace(
     patch: (actor, id, body) => r.patchPermission(actor, id, body),
     remove: r.deletePermission,
     putAnswersList: true,
+    bodies: {
+      create: CreatePermissionBody,
+      replace: ReplacePermissionBody,
+      patch: PatchPermissionBody,
+    },
   });
   registerIamKind(server, {
     path: 'roles',
@@ -113,6 +134,7 @@ export async function iamFace(
     patch: (actor, id, body) => r.patchRole(actor, id, body),
     remove: r.deleteRole,
     putAnswersList: true,
+    bodies: { create: CreateRoleBody, replace: ReplaceRoleBody, patch: PatchRoleBody },
   });
   const { scimUsers: users, scimGroups: groups } = deps;
   registerIamKind<Resource>(server, {

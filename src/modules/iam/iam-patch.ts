@@ -46,6 +46,17 @@ function pathName(path: unknown, i: number): string | undefined {
 }
 
 /**
+ * StackSpot's samples send a path together with a value object that repeats the attribute
+ * (`path: {attributePath: {attributeName: 'permissions'}}, value: {permissions: [...]}`): take the
+ * attribute's entry when the value is such an object.
+ */
+function unwrap(attribute: string, value: unknown): unknown {
+  if (!isObject(value)) return value;
+  const key = Object.keys(value).find((k) => k.toLowerCase() === attribute.toLowerCase());
+  return key === undefined ? value : value[key];
+}
+
+/**
  * Folds scalar operations into a partial update: `replace`/`add` set fields, `remove` clears them.
  * `listFields` get `{add, remove, replace}` sets instead (role permissions, role members).
  */
@@ -78,7 +89,7 @@ export function foldPatch(
         apply(op.op, key, value);
       }
     } else {
-      apply(op.op, op.attribute, op.value);
+      apply(op.op, op.attribute, unwrap(op.attribute, op.value));
     }
   }
   return { set, lists };

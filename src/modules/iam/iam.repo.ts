@@ -98,9 +98,26 @@ export const iamRepo = {
       .executeTakeFirst();
   },
 
+  /** Every action a role's statements name, on any resource (what granting the role hands out). */
+  async listRoleActions(db: Executor, tenantId: string, roleId: string): Promise<string[]> {
+    const rows = await db
+      .selectFrom('iam_role_permissions as rp')
+      .innerJoin('iam_permission_statements as ps', (j) =>
+        j.onRef('ps.tenant_id', '=', 'rp.tenant_id').onRef('ps.permission_id', '=', 'rp.permission_id'),
+      )
+      .select('ps.action_name')
+      .distinct()
+      .where('rp.tenant_id', '=', tenantId)
+      .where('rp.role_id', '=', roleId)
+      .execute();
+    return rows.map((r) => r.action_name);
+  },
+
   /**
    * Actions granted by the given roles, plus the roles held by the person and by the person's
-   * groups (inherited), resolved in one query.
+   * groups (inherited), resolved in one query. Only statements on every resource (`*`) count:
+   * Sightline's routes are not scoped to a resource, so an action granted on one resource must not
+   * open the route for all of them.
    */
   async listEffectiveActions(
     db: Executor,
@@ -119,7 +136,7 @@ export const iamRepo = {
     const { rows } = await sql<{ action_name: string }>`select distinct ps.action_name
       from iam_role_permissions rp
       join iam_permission_statements ps on ps.tenant_id = rp.tenant_id and ps.permission_id = rp.permission_id
-      where rp.tenant_id = ${tenantId} and (${direct}${inherited})`.execute(db);
+      where rp.tenant_id = ${tenantId} and ps.resource = '*' and (${direct}${inherited})`.execute(db);
     return rows.map((r) => r.action_name);
   },
 };
