@@ -11,6 +11,11 @@ describe('file type sniffing', () => {
     expect(sniffKind(Buffer.from('\uFEFF{"a":1}'))).toBe('json');
     expect(sniffKind(Buffer.from('<?xml version="1.0"?>'))).toBe('xml');
   });
+  it('takes UTF-8 text cut inside a character for text, invalid bytes for binary', () => {
+    const cut = Buffer.from('name\nZoë');
+    expect(sniffKind(cut.subarray(0, cut.length - 1))).toBe('text');
+    expect(sniffKind(Buffer.from([0x61, 0xff, 0x62]))).toBe('binary');
+  });
   it('trusts the content, not the name', () => {
     expect(checkFileType('people.csv', Buffer.from('email\na@b.c'))).toEqual({
       ext: 'csv',

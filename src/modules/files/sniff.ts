@@ -29,8 +29,10 @@ export function sniffKind(head: Buffer): Kind {
   if (starts([0x50, 0x4b, 0x03, 0x04]) || starts([0x50, 0x4b, 0x05, 0x06])) return 'zip';
   if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'ole';
   if (head.includes(0)) return 'binary';
-  const text = head
-    .toString('utf8')
+  // `stream: true` holds back a character cut at the end of the head instead of decoding it to
+  // U+FFFD, so valid UTF-8 text is not taken for binary because of where the head stops.
+  const text = new TextDecoder('utf-8')
+    .decode(head, { stream: true })
     .replace(/^\uFEFF/, '')
     .trimStart();
   if (text.includes('\uFFFD')) return 'binary';

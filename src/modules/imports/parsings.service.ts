@@ -9,6 +9,7 @@ import { type Actor, requireAction, systemActor } from '../auth/actor.js';
 import { importPeople, type PersonImport } from '../directory/import-people.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
 import type { CustomIntegrationSync, LicenseInput } from '../ingest/custom-integration-sync.js';
+import { validateRecords } from '../ingest/records.schema.js';
 import type { SyncsService } from '../ingest/syncs.service.js';
 import { readColumns, readRows } from './read-rows.js';
 import { checkRow, type ImportTarget, importTargets } from './targets.js';
@@ -226,6 +227,7 @@ export function createParsingsService(deps: {
     if (target.kind === 'direct')
       return importLicenses(parsing, target, file.path, file.ext, payload.mapping, actor, instance);
     const sync = await deps.syncs.create(actor, instance.id);
+    const entity = target.entity === 'licenses' ? 'users' : target.entity;
     let page: Record<string, unknown>[] = [];
     let pageNo = 0;
     const flush = async () => {
@@ -234,27 +236,39 @@ export function createParsingsService(deps: {
       await deps.syncs.uploadPage(actor, {
         instanceId: instance.id,
         syncId: sync.id,
-        // `direct` targets (licenses) returned above; these two lines only narrow the types.
+        // `direct` targets (licenses, people) returned above; `kind` and `entity` only narrow types.
         kind: target.kind === 'fact' ? 'fact' : 'snapshot',
-        entity: target.entity === 'licenses' || target.entity === 'people' ? 'users' : target.entity,
+        entity,
         page: pageNo,
         data: page,
       });
       page = [];
     };
-    for await (const { row: rowNo, values } of mappedRows(file.path, file.ext, payload.mapping)) {
-      result.rows++;
-      const problems = checkRow(target, values, rowNo);
-      if (problems.length > 0) {
-        result.rejected++;
-        for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
-        continue;
+    try {
+      for await (const { row: rowNo, values } of mappedRows(file.path, file.ext, payload.mapping)) {
+        result.rows++;
+        const record = target.toRecord(values, rowNo);
+        // The entity schema has the last word (lengths, email format…): one row it refuses must not
+        // make the page, and with it the import, fail.
+        const problems = checkRow(target, values, rowNo);
+        if (problems.length === 0)
+          for (const p of validateRecords(entity, [record], 5))
+            problems.push({ field: p.field.replace(/^data\/0\//, ''), problem: p.problem, index: rowNo });
+        if (problems.length > 0) {
+          result.rejected++;
+          for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+          continue;
+        }
+        page.push(record);
+        result.imported++;
+        if (page.length === PAGE) await flush();
       }
-      page.push(target.toRecord(values, rowNo));
-      result.imported++;
-      if (page.length === PAGE) await flush();
+      await flush();
+    } catch (error) {
+      // Leave no running sync behind: it would refuse every later sync of the app's instance (409).
+      await deps.syncs.cancel(actor, sync.id).catch(() => undefined);
+      throw error;
     }
-    await flush();
     if (result.imported === 0) {
       await deps.syncs.cancel(actor, sync.id);
       return setState(tenantId, parsing.id, {

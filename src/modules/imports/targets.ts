@@ -166,7 +166,8 @@ export function checkRow(target: ImportTarget, values: Record<string, string>, r
     if (spec.type === 'email' && !EMAIL.test(value)) bad(`'${value}' is not an email address`);
     if (spec.type === 'status' && !STATUSES.includes(value.toLowerCase()))
       bad(`'${value}' is not one of ${STATUSES.join(', ')}`);
-    if ((spec.type === 'date' || spec.type === 'datetime') && Number.isNaN(Date.parse(value)))
+    // The same reading `toRecord` uses: a row that passes here must not lose its date there.
+    if ((spec.type === 'date' || spec.type === 'datetime') && !parseDateCell(value))
       bad(`'${value}' is not a date`);
     if (spec.type === 'number' && (value.trim() === '' || !Number.isFinite(Number(value))))
       bad(`'${value}' is not a number`);

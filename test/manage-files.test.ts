@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { expectContract } from './helpers/contract.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
+type Obj = Record<string, any>;
+const CONTRACT = 'torii-v1.openapi.yaml';
+
+function multipart(filename: string, content: Buffer, field = 'file') {
+  const boundary = `----sightline${randomBytes(8).toString('hex')}`;
+  const payload = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n`,
+    ),
+    content,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/** A UTF-8 CSV whose byte 4096 falls inside a two-byte character (what a sniffer sees first). */
+function accentedCsv(): Buffer {
+  const tail = '@acme.test,Zo';
+  const prefix = `Email,Name\nx${'a'.repeat(4095 - 'Email,Name\nx'.length - tail.length)}${tail}`;
+  return Buffer.from(`${prefix}ë Ærø\nann@acme.test,Ann\n`);
+}
+
+/** Files beyond test/manage-file-imports.test.ts: storage, text sniffing, signed-URL limits, audit. */
+describe('Torii files', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ UPLOADS_MAX_BYTES: String(64 * 1024) });
+  });
+  afterAll(() => t.close());
+
+  const upload = (filename: string, content: Buffer, field = 'file', token = t.ownerToken) =>
+    t.request({
+      method: 'POST',
+      url: '/v1.0/files/upload',
+      token,
+      ...multipart(filename, content, field),
+    });
+  const json = (res: TestResponse, status = 200) => {
+    expect(res.statusCode, res.body).toBe(status);
+    return res.json<Obj>();
+  };
+  const signedPath = async (name: string) => {
+    const made = json(
+      await t.request({ method: 'GET', url: `/v1.0/files/url?name=${name}`, token: t.ownerToken }),
+    );
+    const url = new URL(made.url);
+    return { path: `${url.pathname}${url.search}`, fileId: made.fileId as string };
+  };
+
+  it('stores the file under DATA_DIR/files/<tenant>/<id> and audits it', async () => {
+    const content = Buffer.from('Email\nann@acme.test\n');
+    const res = await upload('people.csv', content);
+    expectContract(CONTRACT, 'post', '/files/upload', res);
+    const { id } = json(res);
+    const row = await t.app.store.db
+      .selectFrom('files')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ name: 'people.csv', content_type: 'text/csv', size_bytes: content.length });
+    const path = join(t.env.DATA_DIR ?? '', 'files', row.tenant_id, id);
+    expect(readFileSync(path)).toEqual(content);
+    const audit = await t.app.store.db
+      .selectFrom('audit_entries')
+      .select('action')
+      .where('target_id', '=', id)
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['file.uploaded']);
+  });
+
+  it('accepts UTF-8 text whose sniffed head ends inside a character', async () => {
+    const csv = accentedCsv();
+    expect(csv[4095]).toBeGreaterThan(0x7f);
+    expect(json(await upload('accented.csv', csv)).id).toEqual(expect.any(String));
+    const { path } = await signedPath('accented.csv');
+    const put = await t.request({ method: 'PUT', url: path, payload: csv });
+    expect(put.statusCode, put.body).toBe(200);
+  });
+
+  it('400 naming the field when the multipart body has no "file"; 401 without a token', async () => {
+    const res = await upload('a.csv', Buffer.from('Email\n'), 'document');
+    expect(res.statusCode).toBe(400);
+    expect(res.json<Obj>().message).toContain('file');
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: '/v1.1/files/upload',
+          ...multipart('a.csv', Buffer.from('x')),
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect((await t.request({ method: 'GET', url: '/v1.1/files/url' })).statusCode).toBe(401);
+  });
+
+  it('signed URLs: 413 past the configured maximum, 415 for the wrong content, spent either way', async () => {
+    const big = await signedPath('big.csv');
+    const tooBig = await t.request({ method: 'PUT', url: big.path, payload: Buffer.alloc(65 * 1024, 'a') });
+    expect(tooBig.statusCode).toBe(413);
+    expect((await t.request({ method: 'PUT', url: big.path, payload: Buffer.from('a') })).statusCode).toBe(
+      409,
+    );
+    const row = await t.app.store.db
+      .selectFrom('files')
+      .select(['status', 'tenant_id'])
+      .where('id', '=', big.fileId)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('failed');
+    expect(existsSync(join(t.env.DATA_DIR ?? '', 'files', row.tenant_id, big.fileId))).toBe(false);
+    const fake = await signedPath('sheet.xlsx');
+    const pdf = await t.request({
+      method: 'PUT',
+      url: fake.path,
+      payload: Buffer.from('%PDF-1.7 not a sheet'),
+    });
+    expect(pdf.statusCode).toBe(415);
+    expect(pdf.body).toContain('.xlsx');
+  });
+
+  it('audits handing out a signed URL; the URL’s file is 404 to another tenant', async () => {
+    const { path, fileId } = await signedPath('shared.csv');
+    json(await t.request({ method: 'PUT', url: path, payload: Buffer.from('Email\nx@acme.test\n') }));
+    const audit = await t.app.store.db
+      .selectFrom('audit_entries')
+      .select('action')
+      .where('target_id', '=', fileId)
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['file.upload_url_created', 'file.uploaded']);
+    const other = json(
+      await t.request({
+        method: 'POST',
+        url: '/api/tenants',
+        token: t.ownerToken,
+        payload: { name: 'Files Two', slug: 'files-two' },
+      }),
+      201,
+    );
+    expect(
+      (await t.request({ method: 'GET', url: `/api/files/${fileId}/content`, token: other.ownerToken }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await t.request({ method: 'GET', url: `/api/files/${fileId}/content`, token: t.ownerToken })).body,
+    ).toContain('x@acme.test');
+  });
+});
