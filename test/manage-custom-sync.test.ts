@@ -56,7 +56,11 @@ describe('Torii custom-integration sync: more', () => {
       .where('target_id', 'in', [appId, instanceId])
       .orderBy('id')
       .execute();
-    expect(audit.map((a) => a.action)).toEqual(['instance.created', 'custom_sync.licenses_set']);
+    expect(audit.map((a) => a.action)).toEqual([
+      'instance.created',
+      'custom_sync.applied',
+      'custom_sync.licenses_set',
+    ]);
   });
 
   it('sets license totals again on a later call (update, not a second row)', async () => {
@@ -89,10 +93,25 @@ describe('Torii custom-integration sync: more', () => {
     expect(await active('Held App')).toBe(12);
   });
 
-  // Today a call without `users` is applied as an empty users snapshot (every account of the app
-  // deactivated, below the guard's minimum). Proposed: omitted `users` leaves the accounts alone
-  // (a change in src/modules/ingest/custom-integration-sync.ts).
-  it.todo('a call without `users` sets licenses and leaves the app’s accounts as they are');
+  it('a call without `users` sets licenses and leaves the app’s accounts as they are', async () => {
+    expect((await post({ appName: 'Licenses Only', users: people(12) })).statusCode).toBe(200);
+    const res = await post({ appName: 'Licenses Only', licenses: [{ name: 'Enterprise', total: 40 }] });
+    expect(res.statusCode, res.body).toBe(200);
+    expectContract('torii-v1.openapi.yaml', 'post', '/services/sync/custom', res);
+    expect(res.json<Obj>()).toMatchObject({ status: 'completed', syncId: null, counts: {} });
+    expect(await active('Licenses Only')).toBe(12);
+    const licenses = await t.app.store.db
+      .selectFrom('licenses as l')
+      .innerJoin('apps as a', 'a.id', 'l.app_id')
+      .select(['l.name', 'l.total'])
+      .where('a.name', '=', 'Licenses Only')
+      .execute();
+    expect(licenses).toEqual([{ name: 'Enterprise', total: 40 }]);
+    // An explicit empty list is a snapshot with nobody in it (and the guard stops it here).
+    const emptied = await post({ appName: 'Licenses Only', users: [] });
+    expect(emptied.statusCode).toBe(400);
+    expect(await active('Licenses Only')).toBe(12);
+  });
 
   it('400 for a body that is not an object of the contract’s shape; v1.0 and v1.1 alike', async () => {
     for (const prefix of ['/v1.0', '/v1.1']) {

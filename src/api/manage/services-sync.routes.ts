@@ -24,7 +24,7 @@ const CustomSyncBody = Type.Object(
 
 const CustomSyncResult = Type.Object({
   status: Type.String({ description: '`completed`, or `in_progress` when the apply outlasts the wait' }),
-  syncId: Type.String(),
+  syncId: Type.Union([Type.String(), Type.Null()], { description: 'null for a licenses-only call' }),
   instanceId: Type.String(),
   appId: Type.String(),
   counts: Type.Record(Type.String(), Type.Record(Type.String(), Type.Number())),
@@ -51,7 +51,7 @@ export async function servicesSyncRoutes(
     async (request) => {
       const result = await customSync.run(actorOf(request), request.body);
       const counts = Object.fromEntries(
-        Object.entries(result.sync.result?.entities ?? {}).map(([entity, c]) => [
+        Object.entries(result.sync?.result?.entities ?? {}).map(([entity, c]) => [
           entity,
           Object.fromEntries(Object.entries(c).filter(([, v]) => typeof v === 'number')),
         ]),

@@ -39,7 +39,8 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 /** Checks the whole payload first: every problem names its entry (`users[3].email`), nothing is applied. */
 function readPayload(input: CustomSyncInput): {
   appName: string;
-  users: UserRecord[];
+  /** `undefined` when the payload has no `users` key: the app's accounts are left as they are. */
+  users: UserRecord[] | undefined;
   licenses: LicenseInput[];
 } {
   const problems: FieldProblem[] = [];
@@ -134,7 +135,7 @@ function readPayload(input: CustomSyncInput): {
     });
   }
   if (problems.length > 0) throw badRequest(problems);
-  return { appName, users, licenses };
+  return { appName, users: input.users === undefined ? undefined : users, licenses };
 }
 
 /**
@@ -234,22 +235,45 @@ export function createCustomIntegrationSync(deps: {
     async run(
       actor: Actor,
       input: CustomSyncInput,
-    ): Promise<{ status: string; syncId: string; instanceId: string; appId: string; sync: Sync }> {
+    ): Promise<{
+      status: string;
+      syncId: string | null;
+      instanceId: string;
+      appId: string;
+      sync: Sync | null;
+    }> {
       requireAction(actor, 'sync:write');
       const { appName, users, licenses } = readPayload(input);
       const instance = await customInstanceOf(actor, appName);
+      if (users === undefined) {
+        // No `users` key: a licenses-only call. An empty snapshot would deactivate every account.
+        if (licenses.length > 0) await setLicenses(actor, instance, licenses, null);
+        return { status: 'completed', syncId: null, instanceId: instance.id, appId: instance.appId, sync: null };
+      }
       const sync = await deps.syncs.create(actor, instance.id);
-      for (let page = 0; page * PAGE < Math.max(users.length, 1); page++) {
-        await deps.syncs.uploadPage(actor, {
-          instanceId: instance.id,
-          syncId: sync.id,
-          kind: 'snapshot',
-          entity: 'users',
-          page: page + 1,
-          data: users.slice(page * PAGE, (page + 1) * PAGE),
-        });
+      try {
+        for (let page = 0; page * PAGE < Math.max(users.length, 1); page++) {
+          await deps.syncs.uploadPage(actor, {
+            instanceId: instance.id,
+            syncId: sync.id,
+            kind: 'snapshot',
+            entity: 'users',
+            page: page + 1,
+            data: users.slice(page * PAGE, (page + 1) * PAGE),
+          });
+        }
+      } catch (error) {
+        // A running sync left behind would refuse every later call for the app (409).
+        await deps.syncs.cancel(actor, sync.id).catch(() => undefined);
+        throw error;
       }
       const finished = await deps.syncs.finish(actor, instance.id, sync.id);
+      await recordAudit(db, actor, {
+        action: 'custom_sync.applied',
+        targetType: 'app',
+        targetId: instance.appId,
+        details: { syncId: sync.id, instanceId: instance.id, users: users.length, status: finished.status },
+      });
       if (finished.status === 'failed') {
         throw new AppError(
           'unprocessable',
