@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../src/modules/auth/actor.js';
+import { IMPORT_JOB } from '../src/modules/imports/parsings.service.js';
 import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 
@@ -144,7 +146,7 @@ describe('Torii parsings: mapped imports', () => {
     expect(contracts).toEqual([{ name: 'Annual' }]);
   });
 
-  it('an accounts file listing one email twice (any case) yields one account', async () => {
+  it('an accounts file listing one email twice (any case) refuses the repeat, naming the first row', async () => {
     const file = await upload('dups.csv', 'Email\nann@acme.test\nbob@acme.test\nANN@acme.test\n');
     json(
       await map({
@@ -154,7 +156,13 @@ describe('Torii parsings: mapped imports', () => {
       }),
     );
     const done = await settled(file.parsingId);
-    expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
+    expect(done, JSON.stringify(done)).toMatchObject({
+      status: 'completed',
+      result: { rows: 3, imported: 2, rejected: 1 },
+    });
+    expect(done.result.errors).toEqual([
+      { field: 'email', problem: expect.stringContaining('repeats row 2'), index: 4 },
+    ]);
     const accounts = await t.app.store.db
       .selectFrom('app_accounts as a')
       .innerJoin('apps as p', 'p.id', 'a.app_id')
@@ -162,6 +170,33 @@ describe('Torii parsings: mapped imports', () => {
       .where('p.name', '=', 'Dup App')
       .execute();
     expect(accounts).toHaveLength(2);
+  });
+
+  it('a retried import (the worker died mid-upload) cancels the dead attempt’s sync and completes', async () => {
+    const file = await upload('resume.csv', 'Email\nann@acme.test\nbob@acme.test\n');
+    const row = await t.app.store.db
+      .selectFrom('parsings')
+      .select(['tenant_id', 'id'])
+      .where('id', '=', file.parsingId)
+      .executeTakeFirstOrThrow();
+    const actor = systemActor(row.tenant_id, 'test');
+    const { customSync, syncs } = t.app.services;
+    // What a worker that died after starting its sync leaves behind.
+    const instance = await customSync.instanceFor(actor, 'Resume App');
+    const dead = await syncs.create(actor, instance.id);
+    await t.app.store.db
+      .updateTable('parsings')
+      .set({ status: 'importing', target: 'accounts', sync_id: dead.id })
+      .where('id', '=', row.id)
+      .execute();
+    await t.app.queue.enqueue(row.tenant_id, IMPORT_JOB, {
+      parsingId: row.id,
+      appName: 'Resume App',
+      mapping: { email: 'Email' },
+    });
+    const done = await settled(file.parsingId);
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed', result: { imported: 2 } });
+    expect((await syncs.get(actor, instance.id, dead.id)).status).toBe('failed');
   });
 
   it('a file with no importable row fails with a reason and every row listed', async () => {

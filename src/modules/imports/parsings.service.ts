@@ -205,14 +205,33 @@ export function createParsingsService(deps: {
     }
   }
 
+  async function syncOf(tenantId: string, syncId: string) {
+    const row = await db
+      .selectFrom('syncs')
+      .select('instance_id')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', syncId)
+      .executeTakeFirst();
+    return row ? deps.syncs.get(systemActor(tenantId, 'file import'), row.instance_id, syncId) : undefined;
+  }
+
   /** The import job: stream rows, check and map each, push the good ones through a sync. */
   async function runImport(
     payload: { parsingId: string; appName: string; mapping: Record<string, string> },
     tenantId: string,
   ) {
     const parsing = await load(tenantId, payload.parsingId);
-    if (parsing.status !== 'importing') return; // done already (at-least-once delivery)
     const actor = systemActor(tenantId, 'file import');
+    const earlier = parsing.syncId ? await syncOf(tenantId, parsing.syncId) : undefined;
+    if (parsing.status === 'applying') {
+      // An earlier attempt handed the rows over and stopped before asking for the apply.
+      if (earlier?.status === 'running' && earlier.phase === 'receiving')
+        await deps.syncs.finish(actor, earlier.instance_id, earlier.id, { wait: false });
+      return;
+    }
+    if (parsing.status !== 'importing') return; // done already (at-least-once delivery)
+    // An earlier attempt died while uploading: its sync would hold the instance (409) forever.
+    if (earlier?.status === 'running') await deps.syncs.cancel(actor, earlier.id);
     const target = importTargets[parsing.target ?? ''];
     if (!target)
       return setState(tenantId, parsing.id, {
@@ -227,6 +246,7 @@ export function createParsingsService(deps: {
     if (target.kind === 'direct')
       return importLicenses(parsing, target, file.path, file.ext, payload.mapping, actor, instance);
     const sync = await deps.syncs.create(actor, instance.id);
+    await setState(tenantId, parsing.id, { status: 'importing', sync_id: sync.id });
     const entity = target.entity === 'licenses' ? 'users' : target.entity;
     let page: Record<string, unknown>[] = [];
     let pageNo = 0;
@@ -244,8 +264,10 @@ export function createParsingsService(deps: {
       });
       page = [];
     };
+    const mapping = payload.mapping;
+    const seen = new Map<string, number>();
     try {
-      for await (const { row: rowNo, values } of mappedRows(file.path, file.ext, payload.mapping)) {
+      for await (const { row: rowNo, values } of mappedRows(file.path, file.ext, mapping)) {
         result.rows++;
         const record = target.toRecord(values, rowNo);
         // The entity schema has the last word (lengths, email format…): one row it refuses must not
@@ -254,6 +276,18 @@ export function createParsingsService(deps: {
         if (problems.length === 0)
           for (const p of validateRecords(entity, [record], 5))
             problems.push({ field: p.field.replace(/^data\/0\//, ''), problem: p.problem, index: rowNo });
+        if (problems.length === 0 && typeof record.id === 'string') {
+          // Two rows for one record: the later would silently overwrite the earlier; refuse it.
+          const key = record.id.toLowerCase();
+          const first = seen.get(key);
+          if (first === undefined) seen.set(key, rowNo);
+          else
+            problems.push({
+              field: mapping.externalId ? 'externalId' : target.fields.email ? 'email' : 'id',
+              problem: `'${record.id}' repeats row ${first}; each ${target.entity === 'users' ? 'account' : 'record'} may appear once`,
+              index: rowNo,
+            });
+        }
         if (problems.length > 0) {
           result.rejected++;
           for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
