@@ -36,6 +36,8 @@ import { createEmbeddedQueue } from './platform/jobs/embedded-queue.js';
 import type { JobQueue } from './platform/jobs/jobs.js';
 import { createPgBossQueue } from './platform/jobs/pgboss-queue.js';
 import { createLogger, type Logger } from './platform/log/log.js';
+import { createDiskStore } from './platform/storage/disk-store.js';
+import { createS3Store } from './platform/storage/s3-store.js';
 
 export interface Services {
   tenants: TenantsService;
@@ -103,10 +105,11 @@ export async function createApp(
       : {}),
   });
   const customSync = createCustomIntegrationSync({ db, instances, syncs });
+  const s3 = config.s3 ? await createS3Store(config.s3) : undefined;
   const files = createFilesService({
     db,
+    blobs: s3 ?? createDiskStore(config.dataDir),
     settings: {
-      dataDir: config.dataDir,
       key: config.encryptionKey,
       maxUploadBytes: config.uploads.maxBytes,
       uploadUrlTtlMs: config.uploads.urlTtlMs,
@@ -178,13 +181,14 @@ export async function createApp(
     async listen() {
       await queue.start();
       outbox.start();
-      idleTimer = setInterval(
-        () =>
-          void services.syncs
-            .expireIdle()
-            .catch((err: unknown) => log.error({ err }, 'idle sync expiry failed')),
-        60_000,
-      );
+      idleTimer = setInterval(() => {
+        void services.syncs
+          .expireIdle()
+          .catch((err: unknown) => log.error({ err }, 'idle sync expiry failed'));
+        void services.files
+          .sweepUnused()
+          .catch((err: unknown) => log.error({ err }, 'unused upload sweep failed'));
+      }, 60_000);
       idleTimer.unref();
       return server.listen({ port: config.port, host: config.host });
     },
@@ -198,6 +202,7 @@ export async function createApp(
         await outbox.stop();
         await queue.stop();
         await store.close();
+        s3?.close();
       })();
       return closing;
     },

@@ -59,7 +59,7 @@ export async function signedUploadsRoutes(
       return reply
         .type(file.contentType)
         .header('content-disposition', `attachment; filename="${file.name.replace(/"/g, '')}"`)
-        .send(file.stream());
+        .send(await file.open());
     },
   );
 }

@@ -1,12 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Db } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
 import { AppError, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
+import type { BlobStore } from '../../platform/storage/blob-store.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import { checkFileType } from './sniff.js';
@@ -17,11 +16,9 @@ export interface StoredFile {
   ext: string;
   contentType: string;
   sizeBytes: number;
-  path: string;
 }
 
 export interface FilesSettings {
-  dataDir: string;
   /** Signs upload URLs. */
   key: Buffer;
   /** Largest file a signed upload URL accepts. */
@@ -32,12 +29,29 @@ export interface FilesSettings {
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
+/** A stored file and a way to read its content (streamed). */
+export interface OpenableFile extends StoredFile {
+  open(): Promise<Readable>;
+}
+
+/** A claimed but never finished upload is given up this long after its URL expired. */
+const STALE_UPLOAD_MS = 60 * 60_000;
+
 /**
- * Files of a tenant, stored under DATA_DIR/files/<tenant>/<id>. Types are decided by content, not
- * names. Larger files go through a signed, expiring, single-use upload URL served by Sightline.
+ * Files of a tenant, their content in the blob store under `files/<tenant>/<id>` (DATA_DIR or an
+ * S3-compatible bucket). Types are decided by content, not names. Larger files go through a
+ * signed, expiring, single-use upload URL served by Sightline.
  */
-export function createFilesService({ db, settings }: { db: Db; settings: FilesSettings }) {
-  const pathOf = (tenantId: string, id: string) => join(settings.dataDir, 'files', tenantId, id);
+export function createFilesService({
+  db,
+  blobs,
+  settings,
+}: {
+  db: Db;
+  blobs: BlobStore;
+  settings: FilesSettings;
+}) {
+  const keyOf = (tenantId: string, id: string) => `files/${tenantId}/${id}`;
   const sign = (payload: string) => createHmac('sha256', settings.key).update(`upload:${payload}`).digest();
 
   async function record(
@@ -71,14 +85,11 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
 
   return {
     /** A small upload (the multipart route): checked, written, recorded. */
-    async store(actor: Actor, input: { name: string; content: Buffer }): Promise<StoredFile> {
+    async store(actor: Actor, input: { name: string; content: Buffer }): Promise<OpenableFile> {
       requireAction(actor, 'files:write');
       const type = checkFileType(input.name, input.content.subarray(0, 4096));
       if ('problem' in type) throw new AppError('unsupported_media_type', type.problem);
       const id = newId('fil');
-      const path = pathOf(actor.tenantId, id);
-      await mkdir(join(settings.dataDir, 'files', actor.tenantId), { recursive: true });
-      await writeFile(path, input.content);
       const sha256 = createHash('sha256').update(input.content).digest('hex');
       await db
         .insertInto('files')
@@ -97,6 +108,7 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
           expires_at: null,
         })
         .execute();
+      await blobs.write(keyOf(actor.tenantId, id), input.content, type.mime);
       await record(
         actor,
         id,
@@ -109,7 +121,7 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
         ext: type.ext,
         contentType: type.mime,
         sizeBytes: input.content.length,
-        path,
+        open: () => blobs.read(keyOf(actor.tenantId, id)),
       };
     },
 
@@ -159,7 +171,7 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
       nameOverride: string | undefined,
       body: Readable,
       actorFor: (tenantId: string) => Actor,
-    ): Promise<StoredFile & { tenantId: string }> {
+    ): Promise<OpenableFile & { tenantId: string }> {
       const [payload = '', signature = ''] = token.split('.');
       const expected = sign(payload);
       const given = Buffer.from(signature, 'base64url');
@@ -189,14 +201,17 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1)
         throw new AppError('conflict', 'Upload URL has already been used');
-      const dir = join(settings.dataDir, 'files', claims.t);
-      await mkdir(dir, { recursive: true });
-      const path = pathOf(claims.t, claims.f);
+      const key = keyOf(claims.t, claims.f);
       const hash = createHash('sha256');
       let size = 0;
       let head = Buffer.alloc(0);
       let type: { ext: string; mime: string } | undefined;
-      const out = createWriteStream(path);
+      const sink = new PassThrough();
+      // The store may not be listening yet when a check fails on the first chunk: the error is
+      // reported through `writing` and the rethrow below, not as an unhandled stream event.
+      sink.on('error', () => undefined);
+      const writing = blobs.write(key, sink);
+      writing.catch(() => undefined); // awaited below; a failure must not surface as unhandled
       try {
         for await (const chunk of body) {
           const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
@@ -212,19 +227,19 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
             }
           }
           hash.update(buf);
-          if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+          if (!sink.write(buf)) await Promise.race([once(sink, 'drain'), writing]);
         }
         if (!type) {
           const checked = checkFileType(name, head);
           if ('problem' in checked) throw new AppError('unsupported_media_type', checked.problem);
           type = checked;
         }
-        await new Promise<void>((resolve, reject) =>
-          out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-        );
+        sink.end();
+        await writing;
       } catch (error) {
-        out.destroy();
-        await rm(path, { force: true });
+        sink.destroy(error instanceof Error ? error : new Error(String(error)));
+        await writing.catch(() => undefined);
+        await blobs.remove(key).catch(() => undefined);
         // The URL is spent either way: a failed upload asks for a new one.
         await db
           .updateTable('files')
@@ -248,12 +263,12 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
         ext: type.ext,
         contentType: type.mime,
         sizeBytes: size,
-        path,
+        open: () => blobs.read(key),
       };
     },
 
     /** A stored file of the caller's tenant. */
-    async get(actor: Actor, id: string): Promise<StoredFile & { stream(): Readable }> {
+    async get(actor: Actor, id: string): Promise<OpenableFile> {
       requireAction(actor, 'files:read');
       const row = await db
         .selectFrom('files')
@@ -263,7 +278,6 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
         .where('status', '=', 'stored')
         .executeTakeFirst();
       if (!row) throw notFound('File', id);
-      const path = pathOf(actor.tenantId, id);
       const ext = /\.([A-Za-z0-9]+)$/.exec(row.name)?.[1]?.toLowerCase() ?? '';
       return {
         id,
@@ -271,9 +285,44 @@ export function createFilesService({ db, settings }: { db: Db; settings: FilesSe
         ext,
         contentType: row.content_type,
         sizeBytes: row.size_bytes,
-        path,
-        stream: () => createReadStream(path),
+        open: () => blobs.read(keyOf(actor.tenantId, id)),
       };
+    },
+
+    /**
+     * Forgets what never became a file: upload URLs that expired unused, uploads that failed, and
+     * uploads claimed by a process that died (their partial content too). Runs periodically.
+     */
+    async sweepUnused(now = Date.now()): Promise<number> {
+      const expired = new Date(now).toISOString();
+      const stale = new Date(now - STALE_UPLOAD_MS).toISOString();
+      const rows = await db
+        .selectFrom('files')
+        .select(['tenant_id', 'id'])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', 'in', ['pending', 'failed']), eb('expires_at', '<', expired)]),
+            eb.and([eb('status', '=', 'receiving'), eb('expires_at', '<', stale)]),
+            // A small upload whose process died between the row and the content.
+            eb.and([
+              eb('status', '=', 'pending'),
+              eb('expires_at', 'is', null),
+              eb('created_at', '<', stale),
+            ]),
+          ]),
+        )
+        .limit(1000)
+        .execute();
+      for (const row of rows) {
+        await blobs.remove(keyOf(row.tenant_id, row.id)).catch(() => undefined);
+        await db
+          .deleteFrom('files')
+          .where('tenant_id', '=', row.tenant_id)
+          .where('id', '=', row.id)
+          .where('status', '!=', 'stored')
+          .execute();
+      }
+      return rows.length;
     },
   };
 }

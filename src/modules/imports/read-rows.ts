@@ -1,21 +1,24 @@
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
+
+/** Opens a file's content as a stream (from the blob store: disk or S3). */
+export type OpenContent = () => Promise<Readable>;
 
 /**
  * The rows of a CSV or XLSX file as arrays of cell texts, streamed (never loaded whole). The first
  * row is the header. XLSX: the first worksheet.
  */
-export async function* readRows(path: string, ext: string): AsyncGenerator<string[]> {
+export async function* readRows(open: OpenContent, ext: string): AsyncGenerator<string[]> {
   if (ext === 'csv') {
-    const parser = createReadStream(path).pipe(
+    const parser = (await open()).pipe(
       parse({ bom: true, relax_column_count: true, skip_empty_lines: true }),
     );
     for await (const record of parser) yield (record as unknown[]).map((v) => String(v ?? '').trim());
     return;
   }
   if (ext === 'xlsx') {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(await open(), {
       sharedStrings: 'cache',
       worksheets: 'emit',
     });
@@ -49,7 +52,7 @@ function cellText(value: unknown): string {
 }
 
 /** The header row (column names), or an empty list for an empty file. */
-export async function readColumns(path: string, ext: string): Promise<string[]> {
-  for await (const row of readRows(path, ext)) return row.filter((c) => c !== '');
+export async function readColumns(open: OpenContent, ext: string): Promise<string[]> {
+  for await (const row of readRows(open, ext)) return row.filter((c) => c !== '');
   return [];
 }

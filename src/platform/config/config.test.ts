@@ -99,6 +99,36 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the S3 settings; half a credential pair or S3 options without a bucket are refused', () => {
+    expect(loadConfig({ DATA_DIR: freshDir(), SIGHTLINE_ENCRYPTION_KEY: KEY }).s3).toBeUndefined();
+    const config = loadConfig({
+      DATA_DIR: freshDir(),
+      SIGHTLINE_ENCRYPTION_KEY: KEY,
+      S3_BUCKET: 'acme-files',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(config.s3).toEqual({
+      bucket: 'acme-files',
+      prefix: '',
+      region: 'us-east-1',
+      endpoint: 'http://minio:9000',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'id', secretAccessKey: 'secret' },
+    });
+    expect(problemsOf({ DATA_DIR: freshDir(), S3_BUCKET: 'acme-files', S3_ACCESS_KEY_ID: 'id' })).toEqual([
+      expect.stringMatching(/^S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both/),
+    ]);
+    expect(problemsOf({ DATA_DIR: freshDir(), S3_ENDPOINT: 'http://minio:9000' })).toEqual([
+      'S3_ENDPOINT: needs S3_BUCKET',
+    ]);
+    expect(problemsOf({ DATA_DIR: freshDir(), S3_BUCKET: 'Bad_Bucket' })[0]).toMatch(
+      /^S3_BUCKET: must match/,
+    );
+  });
+
   it('generates the embedded key file into DATA_DIR once and reuses it', () => {
     const dataDir = join(freshDir(), 'nested');
     const first = loadConfig({ DATA_DIR: dataDir });

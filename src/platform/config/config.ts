@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import type { S3Settings } from '../storage/s3-store.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const ENCRYPTION_KEY_REQUIRED =
@@ -34,6 +35,13 @@ const EnvSchema = Type.Object({
   MANAGE_USERS_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   UPLOADS_MAX_BYTES: Type.Integer({ minimum: 1024, default: 104_857_600 }),
   UPLOAD_URL_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  S3_BUCKET: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' })),
+  S3_PREFIX: Type.String({ maxLength: 500, default: '' }),
+  S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -57,6 +65,8 @@ export interface Config {
   manage: { usersRateLimit: { max: number; windowMs: number } };
   /** Signed upload URLs (`GET /v1.x/files/url`): largest file and how long a URL stays valid. */
   uploads: { maxBytes: number; urlTtlMs: number };
+  /** File contents in an S3-compatible bucket instead of DATA_DIR (undefined: DATA_DIR). */
+  s3: S3Settings | undefined;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +104,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (input.DATABASE_URL && !input.SIGHTLINE_ENCRYPTION_KEY)
     problems.set('SIGHTLINE_ENCRYPTION_KEY', ENCRYPTION_KEY_REQUIRED);
+  if (!input.S3_ACCESS_KEY_ID !== !input.S3_SECRET_ACCESS_KEY)
+    problems.set(
+      'S3_ACCESS_KEY_ID',
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither to use the default AWS credential chain',
+    );
+  for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_PREFIX'])
+    if (input[key] && !input.S3_BUCKET) problems.set(key, `${key}: needs S3_BUCKET`);
   if (problems.size > 0) throw new ConfigError([...problems.values()]);
   const parsed = input as unknown as Env;
   const dataDir = resolve(parsed.DATA_DIR);
@@ -121,6 +138,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       finishWaitMs: parsed.SYNC_FINISH_WAIT_MS,
     },
     uploads: { maxBytes: parsed.UPLOADS_MAX_BYTES, urlTtlMs: parsed.UPLOAD_URL_TTL_SECONDS * 1000 },
+    s3: parsed.S3_BUCKET
+      ? {
+          bucket: parsed.S3_BUCKET,
+          prefix: parsed.S3_PREFIX,
+          region: parsed.S3_REGION,
+          endpoint: parsed.S3_ENDPOINT,
+          forcePathStyle: parsed.S3_FORCE_PATH_STYLE,
+          credentials:
+            parsed.S3_ACCESS_KEY_ID && parsed.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: parsed.S3_ACCESS_KEY_ID, secretAccessKey: parsed.S3_SECRET_ACCESS_KEY }
+              : undefined,
+        }
+      : undefined,
     manage: {
       usersRateLimit: {
         max: parsed.MANAGE_USERS_RATE_LIMIT_MAX,
