@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids/ids.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
-import { checkFileType } from './sniff.js';
+import { checkFileType, csvMime } from './sniff.js';
 
 export interface StoredFile {
   id: string;
@@ -28,6 +28,37 @@ export interface FilesSettings {
 }
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64url');
+
+/** Whether a whole content, fed in chunks, is valid UTF-8 (the head alone cannot tell). */
+class Utf8Check {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private valid = true;
+  feed(chunk: Buffer) {
+    if (!this.valid) return;
+    try {
+      this.decoder.decode(chunk, { stream: true });
+    } catch {
+      this.valid = false;
+    }
+  }
+  end(): boolean {
+    this.feed(Buffer.alloc(0));
+    if (this.valid)
+      try {
+        this.decoder.decode();
+      } catch {
+        this.valid = false;
+      }
+    return this.valid;
+  }
+}
+
+/** A CSV whose head read as UTF-8 but whose whole content is not: Windows-1252 (Excel's CSV). */
+function settleCharset<T extends { ext: string; mime: string }>(type: T, validUtf8: boolean): T {
+  return type.ext === 'csv' && type.mime === 'text/csv' && !validUtf8
+    ? { ...type, mime: csvMime('windows-1252') }
+    : type;
+}
 
 /** A stored file and a way to read its content (streamed). */
 export interface OpenableFile extends StoredFile {
@@ -87,8 +118,11 @@ export function createFilesService({
     /** A small upload (the multipart route): checked, written, recorded. */
     async store(actor: Actor, input: { name: string; content: Buffer }): Promise<OpenableFile> {
       requireAction(actor, 'files:write');
-      const type = checkFileType(input.name, input.content.subarray(0, 4096));
-      if ('problem' in type) throw new AppError('unsupported_media_type', type.problem);
+      const checked = checkFileType(input.name, input.content.subarray(0, 4096));
+      if ('problem' in checked) throw new AppError('unsupported_media_type', checked.problem);
+      const utf8 = new Utf8Check();
+      utf8.feed(input.content);
+      const type = settleCharset(checked, utf8.end());
       const id = newId('fil');
       const sha256 = createHash('sha256').update(input.content).digest('hex');
       await db
@@ -206,6 +240,7 @@ export function createFilesService({
       let size = 0;
       let head = Buffer.alloc(0);
       let type: { ext: string; mime: string } | undefined;
+      const utf8 = new Utf8Check();
       const sink = new PassThrough();
       // The store may not be listening yet when a check fails on the first chunk: the error is
       // reported through `writing` and the rethrow below, not as an unhandled stream event.
@@ -227,6 +262,7 @@ export function createFilesService({
             }
           }
           hash.update(buf);
+          utf8.feed(buf);
           if (!sink.write(buf)) await Promise.race([once(sink, 'drain'), writing]);
         }
         if (!type) {
@@ -234,6 +270,7 @@ export function createFilesService({
           if ('problem' in checked) throw new AppError('unsupported_media_type', checked.problem);
           type = checked;
         }
+        type = settleCharset(type, utf8.end());
         sink.end();
         await writing;
       } catch (error) {

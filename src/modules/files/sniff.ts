@@ -28,6 +28,8 @@ export function sniffKind(head: Buffer): Kind {
   if (starts([0xff, 0xd8, 0xff])) return 'jpeg';
   if (starts([0x50, 0x4b, 0x03, 0x04]) || starts([0x50, 0x4b, 0x05, 0x06])) return 'zip';
   if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'ole';
+  // UTF-16 with a byte-order mark: Excel's "Unicode text" and many Windows exports.
+  if (starts([0xff, 0xfe]) || starts([0xfe, 0xff])) return 'text';
   if (head.includes(0)) return 'binary';
   // `stream: true` holds back a character cut at the end of the head instead of decoding it to
   // U+FFFD, so valid UTF-8 text is not taken for binary because of where the head stops.
@@ -35,10 +37,46 @@ export function sniffKind(head: Buffer): Kind {
     .decode(head, { stream: true })
     .replace(/^\uFEFF/, '')
     .trimStart();
-  if (text.includes('\uFFFD')) return 'binary';
+  if (text.includes('\uFFFD')) return looksLikeLegacyText(head) ? 'text' : 'binary';
   if (text.startsWith('<?xml') || /^<[A-Za-z]/.test(text)) return 'xml';
   if (text.startsWith('{') || text.startsWith('[')) return 'json';
   return 'text';
+}
+
+/**
+ * Not UTF-8, but plausibly 8-bit text (what Excel on Windows saves as "CSV"): no control bytes
+ * besides tab, line breaks and form feed, and none of the five bytes Windows-1252 leaves undefined.
+ */
+function looksLikeLegacyText(head: Buffer): boolean {
+  for (const b of head) {
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) return false;
+    if (b === 0x7f || b === 0x81 || b === 0x8d || b === 0x8f || b === 0x90 || b === 0x9d) return false;
+  }
+  return true;
+}
+
+export type Charset = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
+/** The character set of a text file's head: a UTF-16 BOM, valid UTF-8, else Windows-1252. */
+export function charsetOf(head: Buffer): Charset {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
+}
+
+/** The MIME type of a CSV in the given charset (UTF-8 is the default and goes unsaid). */
+export const csvMime = (charset: Charset) =>
+  charset === 'utf-8' ? 'text/csv' : `text/csv; charset=${charset}`;
+
+/** The charset a stored content type names (UTF-8 when it names none). */
+export function charsetOfMime(mime: string): Charset {
+  const named = /;\s*charset=([\w-]+)/i.exec(mime)?.[1]?.toLowerCase();
+  return named === 'utf-16le' || named === 'utf-16be' || named === 'windows-1252' ? named : 'utf-8';
 }
 
 /** Which sniffed kinds each extension may carry. */
@@ -75,5 +113,6 @@ export function checkFileType(
       problem: `The content of '${name}' is not ${ext.toUpperCase()} (it looks like ${kind}); allowed: ${allowedList}`,
     };
   }
+  if (ext === 'csv') return { ext, mime: csvMime(charsetOf(head)) };
   return { ext, mime: allowedTypes[ext] ?? 'application/octet-stream' };
 }

@@ -8,10 +8,11 @@ import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction, systemActor } from '../auth/actor.js';
 import { importPeople, type PersonImport } from '../directory/import-people.js';
 import type { FilesService, OpenableFile } from '../files/files.service.js';
+import { charsetOfMime } from '../files/sniff.js';
 import type { CustomIntegrationSync, LicenseInput } from '../ingest/custom-integration-sync.js';
 import { validateRecords } from '../ingest/records.schema.js';
 import type { SyncsService } from '../ingest/syncs.service.js';
-import { type OpenContent, readColumns, readRows } from './read-rows.js';
+import { readColumns, readRows } from './read-rows.js';
 import { checkRow, type ImportTarget, importTargets } from './targets.js';
 
 export interface Parsing {
@@ -114,15 +115,14 @@ export function createParsingsService(deps: {
   async function importLicenses(
     parsing: Parsing,
     target: ImportTarget,
-    open: OpenContent,
-    ext: string,
+    file: OpenableFile,
     mapping: Record<string, string>,
     actor: Actor,
     instance: { id: string; appId: string },
   ) {
     const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
     const licenses: LicenseInput[] = [];
-    for await (const { row, values } of mappedRows(open, ext, mapping)) {
+    for await (const { row, values } of mappedRows(file, mapping)) {
       result.rows++;
       const problems = checkRow(target, values, row);
       if (problems.length > 0) {
@@ -147,8 +147,7 @@ export function createParsingsService(deps: {
   async function importDirectory(
     parsing: Parsing,
     target: ImportTarget,
-    open: OpenContent,
-    ext: string,
+    file: OpenableFile,
     mapping: Record<string, string>,
     actor: Actor,
   ) {
@@ -160,7 +159,7 @@ export function createParsingsService(deps: {
       page = [];
       await db.transaction().execute((trx) => importPeople(trx, actor.tenantId, rows, nowIso()));
     };
-    for await (const { row, values } of mappedRows(open, ext, mapping)) {
+    for await (const { row, values } of mappedRows(file, mapping)) {
       result.rows++;
       const problems = checkRow(target, values, row);
       if (problems.length > 0) {
@@ -189,10 +188,10 @@ export function createParsingsService(deps: {
   }
 
   /** A file's data rows as `{row, values}` by target field (row numbers count the header as 1). */
-  async function* mappedRows(open: OpenContent, ext: string, mapping: Record<string, string>) {
+  async function* mappedRows(file: OpenableFile, mapping: Record<string, string>) {
     let header: string[] | undefined;
     let row = 0;
-    for await (const cells of readRows(open, ext)) {
+    for await (const cells of readRows(file.open, file.ext, charsetOfMime(file.contentType))) {
       row++;
       if (!header) {
         header = cells;
@@ -240,11 +239,10 @@ export function createParsingsService(deps: {
       });
     const file = await deps.files.get(actor, parsing.fileId);
     const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
-    if (target.entity === 'people')
-      return importDirectory(parsing, target, file.open, file.ext, payload.mapping, actor);
+    if (target.entity === 'people') return importDirectory(parsing, target, file, payload.mapping, actor);
     const instance = await deps.customSync.instanceFor(actor, payload.appName);
     if (target.kind === 'direct')
-      return importLicenses(parsing, target, file.open, file.ext, payload.mapping, actor, instance);
+      return importLicenses(parsing, target, file, payload.mapping, actor, instance);
     const sync = await deps.syncs.create(actor, instance.id);
     await setState(tenantId, parsing.id, { status: 'importing', sync_id: sync.id });
     const entity = target.entity === 'licenses' ? 'users' : target.entity;
@@ -267,7 +265,7 @@ export function createParsingsService(deps: {
     const mapping = payload.mapping;
     const seen = new Map<string, number>();
     try {
-      for await (const { row: rowNo, values } of mappedRows(file.open, file.ext, mapping)) {
+      for await (const { row: rowNo, values } of mappedRows(file, mapping)) {
         result.rows++;
         const record = target.toRecord(values, rowNo);
         // The entity schema has the last word (lengths, email format…): one row it refuses must not
@@ -333,7 +331,9 @@ export function createParsingsService(deps: {
     /** Creates the parsing of an uploaded CSV/XLSX file, with its detected columns. */
     async createForFile(actor: Actor, file: OpenableFile): Promise<Parsing | undefined> {
       if (file.ext !== 'csv' && file.ext !== 'xlsx') return undefined;
-      const columns = await readColumns(file.open, file.ext).catch(() => [] as string[]);
+      const columns = await readColumns(file.open, file.ext, charsetOfMime(file.contentType)).catch(
+        () => [] as string[],
+      );
       const id = newId('prs');
       const now = nowIso();
       await db

@@ -1,6 +1,20 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
+import type { Charset } from '../files/sniff.js';
+
+/** Decodes a text stream in another charset to UTF-8 (a byte-order mark is dropped). */
+function decoding(charset: Charset): Transform {
+  const decoder = new TextDecoder(charset);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      done(null, decoder.decode(chunk, { stream: true }));
+    },
+    flush(done) {
+      done(null, decoder.decode());
+    },
+  });
+}
 
 /** Opens a file's content as a stream (from the blob store: disk or S3). */
 export type OpenContent = () => Promise<Readable>;
@@ -9,11 +23,15 @@ export type OpenContent = () => Promise<Readable>;
  * The rows of a CSV or XLSX file as arrays of cell texts, streamed (never loaded whole). The first
  * row is the header. XLSX: the first worksheet.
  */
-export async function* readRows(open: OpenContent, ext: string): AsyncGenerator<string[]> {
+export async function* readRows(
+  open: OpenContent,
+  ext: string,
+  charset: Charset = 'utf-8',
+): AsyncGenerator<string[]> {
   if (ext === 'csv') {
-    const parser = (await open()).pipe(
-      parse({ bom: true, relax_column_count: true, skip_empty_lines: true }),
-    );
+    const raw = await open();
+    const text = charset === 'utf-8' ? raw : raw.pipe(decoding(charset));
+    const parser = text.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
     for await (const record of parser) yield (record as unknown[]).map((v) => String(v ?? '').trim());
     return;
   }
@@ -52,7 +70,7 @@ function cellText(value: unknown): string {
 }
 
 /** The header row (column names), or an empty list for an empty file. */
-export async function readColumns(open: OpenContent, ext: string): Promise<string[]> {
-  for await (const row of readRows(open, ext)) return row.filter((c) => c !== '');
+export async function readColumns(open: OpenContent, ext: string, charset?: Charset): Promise<string[]> {
+  for await (const row of readRows(open, ext, charset)) return row.filter((c) => c !== '');
   return [];
 }
