@@ -662,6 +662,70 @@ describe.skipIf(skipPostgres)('IAM /iam/v1 permissions and roles', () => {
     expect(ok(await iam('GET', `/roles/${fine.id}`)).attributes.permissions).toHaveLength(1);
   });
 
+  it('a token cannot hand out a role naming, on any resource, an action its maker lacks', async () => {
+    ok(
+      await iam('POST', '/roles', {
+        name: 'token-maker',
+        statements: [{ actions: ['tokens:write', 'tokens:read', 'apps:read'] }],
+      }),
+      201,
+    );
+    const type = ok(await iam('POST', '/resource-types', { name: 'locker', actions: ['locker:open'] }), 201);
+    const locker = ok(
+      await iam('POST', '/resources', { name: 'Main locker', slug: 'main-locker', type: type.id }),
+      201,
+    );
+    ok(
+      await iam('POST', '/roles', {
+        name: 'vault-opener',
+        statements: [{ actions: ['apps:read', 'locker:open'], resource: locker.id }],
+      }),
+      201,
+    );
+    const maker = await createToken(t, 'token-maker');
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: maker,
+      payload: { name: 'scoped', role: 'vault-opener' },
+    });
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.body).toContain('locker:open');
+  });
+
+  it('lists a revoked token whose role was deleted since', async () => {
+    const role = ok(
+      await iam('POST', '/roles', { name: 'short-lived', statements: [{ actions: ['apps:read'] }] }),
+      201,
+    );
+    const made = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: t.ownerToken,
+      payload: { name: 'short-lived-token', role: 'short-lived' },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const { id } = made.json<Obj>().tokenInfo;
+    expect(
+      (await t.request({ method: 'DELETE', url: `/api/tokens/${id}`, token: t.ownerToken })).statusCode,
+    ).toBe(200);
+    expect((await iam('DELETE', `/roles/${role.id}`)).statusCode).toBe(204);
+    const list = await t.request({ method: 'GET', url: '/api/tokens', token: t.ownerToken });
+    const listed = list.json<Obj>().tokens.find((k: Obj) => k.id === id);
+    expect(listed).toMatchObject({
+      name: 'short-lived-token',
+      role: expect.stringContaining('deleted role'),
+    });
+  });
+
+  it('creating one name many times at once: one 201, the rest 409, never a 500', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => iam('POST', '/actions', { name: 'race:once' })),
+    );
+    const codes = answers.map((a) => a.statusCode).sort();
+    expect(codes).toEqual([201, 409, 409, 409, 409, 409]);
+  });
+
   it("another tenant's permissions and roles are 404, and lists never show them", async () => {
     const perm = ok(
       await iam('POST', '/permissions', { name: 'mine-only', statements: [{ actions: ['apps:read'] }] }),

@@ -1,4 +1,5 @@
 import type { FastifyError } from 'fastify';
+import { isUniqueViolation } from '../../platform/db/unique.js';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { validationProblems } from './validation.js';
 
@@ -8,6 +9,11 @@ export type ErrorRenderer = (error: AppError, requestId: string) => { body: unkn
 /** Maps anything thrown in a request to an AppError; unknown errors become `internal`. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // A race the service's own check lost (two creates of one name at once): a conflict, not a 500.
+  if (isUniqueViolation(error))
+    return new AppError('conflict', 'A record with the same name or key already exists', {
+      scimType: 'uniqueness',
+    });
   const fe = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (fe.validation && Array.isArray(fe.validation)) {
     return badRequest(validationProblems(fe.validation, fe.validationContext ?? 'body'));

@@ -22,6 +22,15 @@ export function can(actor: Actor, action: string): boolean {
   return actor.actions.has(action);
 }
 
+/**
+ * Whether the actor may hand out the action (in a role, or through a token's role): only actions it
+ * holds itself — except the tenant's owner (`tenants:admin`), who may grant every action, including
+ * the tenant's custom ones that govern resources outside Sightline.
+ */
+export function mayGrant(actor: Actor, action: string): boolean {
+  return actor.actions.has(action) || actor.actions.has('tenants:admin');
+}
+
 /** Throws 403 naming the missing action. */
 export function requireAction(actor: Actor, action: string): void {
   if (!actor.actions.has(action)) {

@@ -7,7 +7,7 @@ import { newId } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { iamRepo } from '../iam/iam.repo.js';
 import { resolveActions } from '../iam/iam.service.js';
-import { type Actor, requireAction } from './actor.js';
+import { type Actor, mayGrant, requireAction } from './actor.js';
 
 export const TOKEN_PREFIX = 'sl_';
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -151,8 +151,9 @@ export function createTokensService({ db }: { db: Db }) {
       return db.transaction().execute(async (trx) => {
         const role = await iamRepo.findRoleByName(trx, actor.tenantId, input.role);
         if (!role) throw new AppError('bad_request', `role: unknown role '${input.role}'`, { field: 'role' });
-        const roleActions = await resolveActions(trx, actor.tenantId, { roleIds: [role.id], personId: null });
-        const missing = [...roleActions].filter((a) => !actor.actions.has(a));
+        // Every action the role's statements name, on any resource: what the role hands out.
+        const roleActions = await iamRepo.listRoleActions(trx, actor.tenantId, role.id);
+        const missing = roleActions.filter((a) => !mayGrant(actor, a));
         if (missing.length > 0) {
           throw new AppError(
             'forbidden',
@@ -236,12 +237,14 @@ export function createTokensService({ db }: { db: Db }) {
 async function listInfo(db: Executor, tenantId: string, id?: string): Promise<TokenInfo[]> {
   let query = db
     .selectFrom('api_tokens as t')
-    .innerJoin('iam_roles as r', (j) =>
+    // A left join: a revoked token whose role was deleted since is still listed.
+    .leftJoin('iam_roles as r', (j) =>
       j.onRef('r.tenant_id', '=', 't.tenant_id').onRef('r.id', '=', 't.role_id'),
     )
     .select([
       't.id',
       't.name',
+      't.role_id',
       'r.name as role',
       't.token_hint',
       't.api_version',
@@ -257,7 +260,7 @@ async function listInfo(db: Executor, tenantId: string, id?: string): Promise<To
   return rows.map((t) => ({
     id: t.id,
     name: t.name,
-    role: t.role,
+    role: t.role ?? `(deleted role ${t.role_id})`,
     hint: `${TOKEN_PREFIX}…${t.token_hint}`,
     apiVersion: t.api_version,
     personId: t.person_id,

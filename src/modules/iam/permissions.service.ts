@@ -3,7 +3,7 @@ import { nowIso } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, requireAction } from '../auth/actor.js';
+import { type Actor, mayGrant, requireAction } from '../auth/actor.js';
 import { iamRepo } from './iam.repo.js';
 import { builtinGuard, type Obj, text, uniqueName } from './iam-input.js';
 import { foldPatch, readIamPatch } from './iam-patch.js';
@@ -136,7 +136,7 @@ export async function writeStatements(
 export async function checkGrantable(ex: Executor, actor: Actor, roleId: string) {
   // Resource-scoped statements count too: the author must hold every action it hands out.
   const actions = await iamRepo.listRoleActions(ex, actor.tenantId, roleId);
-  const missing = actions.filter((a) => !actor.actions.has(a)).sort();
+  const missing = actions.filter((a) => !mayGrant(actor, a)).sort();
   if (missing.length > 0)
     throw new AppError(
       'forbidden',
