@@ -249,6 +249,9 @@ describe.skipIf(skipPostgres)('management face: /users rate limit', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expectContract(C, 'GET', '/users', limited);
     expect(limited.json()).toMatchObject({ error: 'Too Many Requests' });
+    // One budget per key for /users, whichever version prefix is used.
+    const other = await t.request({ method: 'GET', url: '/v1.0/users', token: t.ownerToken });
+    expect(other.statusCode).toBe(429);
     // Other routes keep the general budget.
     const apps = await t.request({ method: 'GET', url: '/v1.1/apps', token: t.ownerToken });
     expect(apps.statusCode).toBe(200);

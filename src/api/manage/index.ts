@@ -47,11 +47,16 @@ export async function manageFace(server: Server, deps: ManageDeps): Promise<void
   });
   // Multipart bodies (file uploads); each route sets its own size limit.
   await server.register(multipart);
+  // One `/users` budget per key across `/v1.0` and `/v1.1` (a route's own limit would get a store each).
+  const usersLimit = server.rateLimit({
+    max: deps.usersRateLimit.max,
+    timeWindow: deps.usersRateLimit.windowMs,
+  });
   for (const prefix of managePrefixes) {
     registerFaceErrors(prefix, renderManageError);
     await appsRoutes(server, deps, prefix);
     await metadataRoutes(server, deps, prefix);
-    await usersRoutes(server, deps, prefix);
+    await usersRoutes(server, { ...deps, usersLimit }, prefix);
     await contractsRoutes(server, deps, prefix);
     await auditRoutes(server, deps, prefix);
     await fieldsRoutes(server, deps, prefix);

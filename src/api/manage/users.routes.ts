@@ -7,16 +7,24 @@ import { VersionHeaders } from './versions.js';
 /** `/users`: the directory's people, with its own per-key rate limit (the contract's 100/minute). */
 export async function usersRoutes(
   app: Server,
-  { usersList, usersRateLimit }: { usersList: UsersList; usersRateLimit: { max: number; windowMs: number } },
+  {
+    usersList,
+    usersRateLimit,
+    usersLimit,
+  }: {
+    usersList: UsersList;
+    usersRateLimit: { max: number; windowMs: number };
+    /** The shared `/users` limiter (`server.rateLimit`): one budget for every prefix. */
+    usersLimit: ReturnType<Server['rateLimit']>;
+  },
   prefix: string,
 ): Promise<void> {
   app.get(
     `${prefix}/users`,
     {
-      config: {
-        action: 'users:read',
-        rateLimit: { max: usersRateLimit.max, timeWindow: usersRateLimit.windowMs },
-      },
+      // The general limit gives way to the `/users` one.
+      config: { action: 'users:read', rateLimit: false },
+      onRequest: usersLimit,
       schema: {
         tags: ['manage'],
         description: `Rate limit: ${usersRateLimit.max} requests per ${usersRateLimit.windowMs / 1000} s per key.`,
