@@ -2,6 +2,7 @@ import { ingestAdminRoutes } from './api/admin/ingest.routes.js';
 import { signedUploadsRoutes } from './api/admin/signed-uploads.routes.js';
 import { tenantsRoutes } from './api/admin/tenants.routes.js';
 import { tokensRoutes } from './api/admin/tokens.routes.js';
+import { workflowsAdminRoutes } from './api/admin/workflows.routes.js';
 import { createServer, type Server } from './api/http/server.js';
 import { iamFace } from './api/iam/index.js';
 import { manageFace } from './api/manage/index.js';
@@ -30,6 +31,9 @@ import { createScimUsersService, type ScimUsersService } from './modules/scim/us
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
 import { createWebhookDelivery, registerWebhookDelivery } from './modules/webhooks/delivery.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
+import { createExecutionsList, type ExecutionsList } from './modules/workflows/executions-list.js';
+import { createWorkflowRunner } from './modules/workflows/workflow-runner.js';
+import { createWorkflowsService, type WorkflowsService } from './modules/workflows/workflows.service.js';
 import type { Config } from './platform/config/config.js';
 import { openStore, type Store } from './platform/db/db.js';
 import { createEmbeddedQueue } from './platform/jobs/embedded-queue.js';
@@ -57,6 +61,8 @@ export interface Services {
   customSync: CustomIntegrationSync;
   files: FilesService;
   parsings: ParsingsService;
+  workflows: WorkflowsService;
+  executionsList: ExecutionsList;
 }
 
 export interface App {
@@ -78,7 +84,12 @@ export interface App {
 /** The composition root: opens the store, migrates, builds modules, registers every face. */
 export async function createApp(
   config: Config,
-  options: { log?: Logger; webhookRetryScheduleMs?: readonly number[] } = {},
+  options: {
+    log?: Logger;
+    webhookRetryScheduleMs?: readonly number[];
+    workflowBackoffMs?: number;
+    workflowRetryLimit?: number;
+  } = {},
 ): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -115,6 +126,8 @@ export async function createApp(
       uploadUrlTtlMs: config.uploads.urlTtlMs,
     },
   });
+  const scimUsers = createScimUsersService({ db, dialect: store.dialect });
+  const scimGroups = createScimGroupsService({ db, dialect: store.dialect });
   const services: Services = {
     tenants: createTenantsService({ db }),
     tokens: createTokensService({ db }),
@@ -126,14 +139,28 @@ export async function createApp(
     fields: createFieldsService({ db }),
     usersList: createUsersList({ db, dialect: store.dialect }),
     auditList: createAuditList({ db, dialect: store.dialect }),
-    scimUsers: createScimUsersService({ db, dialect: store.dialect }),
-    scimGroups: createScimGroupsService({ db, dialect: store.dialect }),
+    scimUsers,
+    scimGroups,
     iamCatalog: createIamCatalogService({ db }),
     iamRoles: createIamRolesService({ db }),
     customSync,
     files,
     parsings: createParsingsService({ db, files, syncs, customSync, queue, log }),
+    workflows: createWorkflowsService({ db, ...webhookSettings, scimUsers, scimGroups }),
+    executionsList: createExecutionsList({ db, dialect: store.dialect }),
   };
+  const workflowRunner = createWorkflowRunner({
+    db,
+    queue,
+    log,
+    ...webhookSettings,
+    scimUsers,
+    scimGroups,
+    backoffMs: options.workflowBackoffMs,
+    retryLimit: options.workflowRetryLimit,
+  });
+  workflowRunner.register();
+  outbox.subscribe(workflowRunner.fanOut);
   registerWebhookDelivery(
     createWebhookDelivery({
       db,
@@ -155,6 +182,7 @@ export async function createApp(
   await healthRoutes(server, { store });
   await tokensRoutes(server, services);
   await tenantsRoutes(server, services);
+  await workflowsAdminRoutes(server, services);
   await ingestAdminRoutes(server, services);
   await syncFace(server, services);
   await manageFace(server, {

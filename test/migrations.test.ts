@@ -33,6 +33,8 @@ const domainTables = [
   'jobs',
   'events',
   'person_values',
+  'workflows',
+  'workflow_action_executions',
 ];
 
 describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {

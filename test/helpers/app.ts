@@ -25,6 +25,7 @@ export interface TestResponse {
 export async function startTestApp(
   extraEnv: Record<string, string> = {},
   existing?: Record<string, string>,
+  appOptions: Parameters<typeof createApp>[1] = {},
 ): Promise<TestApp> {
   const ownerToken = `sl_${randomBytes(32).toString('base64url')}`;
   const env: Record<string, string> = existing ?? {
@@ -36,7 +37,7 @@ export async function startTestApp(
     ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
     ...extraEnv,
   };
-  const app = await createApp(loadConfig(env));
+  const app = await createApp(loadConfig(env), appOptions);
   return {
     app,
     ownerToken: env.SIGHTLINE_ADMIN_TOKEN ?? ownerToken,

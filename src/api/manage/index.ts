@@ -7,6 +7,7 @@ import type { FieldsService } from '../../modules/fields/fields.service.js';
 import type { FilesService } from '../../modules/files/files.service.js';
 import type { ParsingsService } from '../../modules/imports/parsings.service.js';
 import type { CustomIntegrationSync } from '../../modules/ingest/custom-integration-sync.js';
+import type { ExecutionsList } from '../../modules/workflows/executions-list.js';
 import { registerFaceErrors, type Server } from '../http/server.js';
 import { appsRoutes } from './apps.routes.js';
 import { auditRoutes } from './audit.routes.js';
@@ -19,6 +20,7 @@ import { metadataRoutes } from './metadata.routes.js';
 import { servicesSyncRoutes } from './services-sync.routes.js';
 import { usersRoutes } from './users.routes.js';
 import { managePrefixes, versionOf } from './versions.js';
+import { workflowsRoutes } from './workflows.routes.js';
 
 export interface ManageDeps {
   apps: AppsService;
@@ -29,6 +31,7 @@ export interface ManageDeps {
   customSync: CustomIntegrationSync;
   files: FilesService;
   parsings: ParsingsService;
+  executionsList: ExecutionsList;
   publicUrl: string | undefined;
   /** `/users` budget per key (the contract documents 100 requests per minute). */
   usersRateLimit: { max: number; windowMs: number };
@@ -63,5 +66,6 @@ export async function manageFace(server: Server, deps: ManageDeps): Promise<void
     await servicesSyncRoutes(server, deps, prefix);
     await fileUploadsRoutes(server, deps, prefix);
     await fileParsingsRoutes(server, deps, prefix);
+    await workflowsRoutes(server, deps, prefix);
   }
 }

@@ -89,6 +89,17 @@ export async function listEvents(
   return (await query.orderBy('id', 'desc').limit(options.limit).execute()).map(toEvent);
 }
 
+/** One event of a tenant, or undefined. */
+export async function getEvent(db: Db, tenantId: string, id: string): Promise<DomainEvent | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toEvent(row) : undefined;
+}
+
 function toEvent(r: {
   tenant_id: string;
   id: string;

@@ -248,7 +248,13 @@ export function createCustomIntegrationSync(deps: {
       if (users === undefined) {
         // No `users` key: a licenses-only call. An empty snapshot would deactivate every account.
         if (licenses.length > 0) await setLicenses(actor, instance, licenses, null);
-        return { status: 'completed', syncId: null, instanceId: instance.id, appId: instance.appId, sync: null };
+        return {
+          status: 'completed',
+          syncId: null,
+          instanceId: instance.id,
+          appId: instance.appId,
+          sync: null,
+        };
       }
       const sync = await deps.syncs.create(actor, instance.id);
       try {

@@ -5,6 +5,7 @@ import * as pageJsonb from './migrations/003-page-jsonb.js';
 import * as scim from './migrations/004-scim.js';
 import * as manage from './migrations/005-manage.js';
 import * as files from './migrations/006-files.js';
+import * as workflows from './migrations/009-workflows.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ const migrations: Record<string, MigrationModule> = {
   '004-scim': scim,
   '005-manage': manage,
   '006-files': files,
+  '009-workflows': workflows,
 };
 
 /** Names of every migration, in the order they apply. */

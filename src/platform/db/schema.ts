@@ -353,6 +353,42 @@ export interface ParsingsTable {
   updated_at: Timestamp;
 }
 
+export interface WorkflowsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  name_lc: string;
+  description: string | null;
+  /** The event type that starts a run (`user.created`, `user.deactivated`, …). */
+  trigger: string;
+  /** A SCIM filter the event's person must match, or null for every person. */
+  condition: string | null;
+  actions: Json;
+  /** Signs `http_request` actions (Standard Webhooks), encrypted at rest. */
+  secret: string;
+  enabled: number;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WorkflowActionExecutionsTable {
+  tenant_id: string;
+  id: string;
+  workflow_id: string;
+  event_id: string;
+  event_type: string;
+  person_id: string;
+  action_index: number;
+  action_type: string;
+  /** `pending` → `running` → `completed` | `failed` | `skipped` (condition false, or an earlier action failed). */
+  status: string;
+  attempts: number;
+  error: string | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
 export interface CustomFieldsTable {
   tenant_id: string;
   id: string;
@@ -503,6 +539,8 @@ export interface Database {
   files: FilesTable;
   parsings: ParsingsTable;
   custom_fields: CustomFieldsTable;
+  workflows: WorkflowsTable;
+  workflow_action_executions: WorkflowActionExecutionsTable;
   iam_resource_types: IamResourceTypesTable;
   iam_actions: IamActionsTable;
   iam_resources: IamResourcesTable;

@@ -28,6 +28,8 @@ export type IdPrefix =
   | 'tok'
   | 'job'
   | 'evt'
+  | 'wfl'
+  | 'wfx'
   | 'req'
   | 'prs';
 
