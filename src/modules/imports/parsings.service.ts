@@ -248,19 +248,25 @@ export function createParsingsService(deps: {
     const entity = target.entity === 'licenses' ? 'users' : target.entity;
     let page: Record<string, unknown>[] = [];
     let pageNo = 0;
+    // One page is uploaded while the next is read and checked (the database stores one page while
+    // this process parses the next); never more than one in flight.
+    let inFlight: Promise<unknown> = Promise.resolve();
     const flush = async () => {
       if (page.length === 0 && pageNo > 0) return;
       pageNo++;
-      await deps.syncs.uploadPage(actor, {
+      const data = page;
+      page = [];
+      await inFlight;
+      inFlight = deps.syncs.uploadPage(actor, {
         instanceId: instance.id,
         syncId: sync.id,
         // `direct` targets (licenses, people) returned above; `kind` and `entity` only narrow types.
         kind: target.kind === 'fact' ? 'fact' : 'snapshot',
         entity,
         page: pageNo,
-        data: page,
+        data,
       });
-      page = [];
+      inFlight.catch(() => undefined); // awaited by the next flush or below
     };
     const mapping = payload.mapping;
     const seen = new Map<string, number>();
@@ -296,7 +302,9 @@ export function createParsingsService(deps: {
         if (page.length === PAGE) await flush();
       }
       await flush();
+      await inFlight;
     } catch (error) {
+      await inFlight.catch(() => undefined);
       // Leave no running sync behind: it would refuse every later sync of the app's instance (409).
       await deps.syncs.cancel(actor, sync.id).catch(() => undefined);
       throw error;

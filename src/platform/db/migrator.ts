@@ -6,6 +6,7 @@ import * as scim from './migrations/004-scim.js';
 import * as manage from './migrations/005-manage.js';
 import * as files from './migrations/006-files.js';
 import * as workflows from './migrations/009-workflows.js';
+import * as dropRedundantIndex from './migrations/010-drop-redundant-index.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -25,6 +26,7 @@ const migrations: Record<string, MigrationModule> = {
   '005-manage': manage,
   '006-files': files,
   '009-workflows': workflows,
+  '010-drop-redundant-index': dropRedundantIndex,
 };
 
 /** Names of every migration, in the order they apply. */
