@@ -5,8 +5,8 @@ import * as pageJsonb from './migrations/003-page-jsonb.js';
 import * as scim from './migrations/004-scim.js';
 import * as manage from './migrations/005-manage.js';
 import * as files from './migrations/006-files.js';
-import * as workflows from './migrations/009-workflows.js';
-import * as dropRedundantIndex from './migrations/010-drop-redundant-index.js';
+import * as workflows from './migrations/007-workflows.js';
+import * as dropRedundantIndex from './migrations/008-drop-redundant-index.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -25,8 +25,8 @@ const migrations: Record<string, MigrationModule> = {
   '004-scim': scim,
   '005-manage': manage,
   '006-files': files,
-  '009-workflows': workflows,
-  '010-drop-redundant-index': dropRedundantIndex,
+  '007-workflows': workflows,
+  '008-drop-redundant-index': dropRedundantIndex,
 };
 
 /** Names of every migration, in the order they apply. */
