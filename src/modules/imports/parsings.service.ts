@@ -265,6 +265,8 @@ export function createParsingsService(deps: {
         entity,
         page: pageNo,
         data,
+        // Every record passed validateRecords in the loop below.
+        checked: true,
       });
       inFlight.catch(() => undefined); // awaited by the next flush or below
     };
