@@ -38,7 +38,19 @@ export function createPgBossQueue(options: {
     (client: pg.Pool | pg.PoolClient): Sql =>
     (text, values) =>
       client.query(text, values);
-  const boss = new PgBoss({ db: { executeSql: sqlOn(pool) }, schema: SCHEMA, schedule: false });
+  // pg-boss completes and fails jobs without awaiting the statement, so a handler that settles
+  // just before stop() leaves one in flight: the pool ends only once those have settled.
+  const inFlight = new Set<Promise<unknown>>();
+  const executeSql: Sql = (text, values) => {
+    const query = pool.query(text, values);
+    const settled = query.then(
+      () => inFlight.delete(settled),
+      () => inFlight.delete(settled),
+    );
+    inFlight.add(settled);
+    return query;
+  };
+  const boss = new PgBoss({ db: { executeSql }, schema: SCHEMA, schedule: false });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'pg-boss error'));
 
   const definitions = new Map<string, JobDefinition<unknown>>();
@@ -185,6 +197,7 @@ export function createPgBossQueue(options: {
       // Waits for running handlers (up to the timeout; then pg-boss fails them and they are retried).
       await connecting?.catch(() => undefined);
       await boss.stop({ graceful: true, wait: true, timeout: STOP_TIMEOUT_MS });
+      while (inFlight.size > 0) await Promise.all(inFlight);
       await pool.end();
     },
   };
