@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -7,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Actor } from '../../modules/auth/actor.js';
 import { requireAction } from '../../modules/auth/actor.js';
 import type { TokensService } from '../../modules/auth/tokens.service.js';
+import { sha256Hex } from '../../platform/crypto/crypto.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import type { Logger } from '../../platform/log/log.js';
@@ -119,8 +119,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     },
   );
 
-  app.addHook('onSend', async (request, reply) => {
+  // A callback hook, not an async one: no promise per response.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -149,7 +151,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     // Keyed by the credential (hashed), so each token has its own budget; anonymous calls by address.
     keyGenerator: (request) => {
       const bearer = bearerOf(request);
-      return bearer ? `t:${createHash('sha256').update(bearer).digest('hex')}` : `ip:${request.ip}`;
+      return bearer ? `t:${sha256Hex(bearer)}` : `ip:${request.ip}`;
     },
     allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
     errorResponseBuilder: (_request, context) =>

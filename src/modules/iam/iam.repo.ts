@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../platform/db/db.js';
 import { newId } from '../../platform/ids/ids.js';
 
@@ -30,6 +30,34 @@ async function upsertNamed(
     .values({ ...row, id } as never)
     .execute();
   return id;
+}
+
+/**
+ * `from … where …` over the permission statements on every resource (alias `ps`) of the roles
+ * (alias `rp`) matching `roles`, a condition on `rp.role_id`. Values are bound; RawBuilders (an
+ * outer query's columns) are inlined. Roles come first: SQLite keeps a CROSS JOIN's order (without
+ * it, it walks every statement of the tenant), PostgreSQL plans it as any join.
+ */
+function statementsOfRoles(
+  tenantId: string | RawBuilder<unknown>,
+  roles: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  return sql`from iam_role_permissions rp cross join iam_permission_statements ps
+    where rp.tenant_id = ${tenantId} and ${roles}
+      and ps.tenant_id = rp.tenant_id and ps.permission_id = rp.permission_id and ps.resource = '*'`;
+}
+
+/** The ids of the roles a person holds, directly and through its groups (a subquery). */
+function rolesOfPerson(
+  tenantId: string | RawBuilder<unknown>,
+  personId: string | RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  return sql`select a.role_id from iam_role_assignments a
+      where a.tenant_id = ${tenantId} and a.principal_type = 'person' and a.principal_id = ${personId}
+    union all
+    select a.role_id from iam_role_assignments a
+      where a.tenant_id = ${tenantId} and a.principal_type = 'group' and a.principal_id in
+        (select gm.group_id from group_members gm where gm.tenant_id = ${tenantId} and gm.person_id = ${personId})`;
 }
 
 export const iamRepo = {
@@ -125,18 +153,35 @@ export const iamRepo = {
     roleIds: string[],
     personId: string | null,
   ): Promise<string[]> {
-    // Runs on every request: a plain SQL template (compiles in ~1 µs; the builder takes ~20).
+    // A plain SQL template (compiles in ~1 µs; the builder takes ~20).
     const direct = roleIds.length > 0 ? sql`rp.role_id in (${sql.join(roleIds)})` : sql`1 = 0`;
-    const inherited = personId
-      ? sql` or rp.role_id in (select a.role_id from iam_role_assignments a where a.tenant_id = ${tenantId}
-          and ((a.principal_type = 'person' and a.principal_id = ${personId})
-            or (a.principal_type = 'group' and a.principal_id in
-              (select gm.group_id from group_members gm where gm.tenant_id = ${tenantId} and gm.person_id = ${personId}))))`
-      : sql``;
+    const roles = personId
+      ? sql`(${direct} or rp.role_id in (${rolesOfPerson(tenantId, personId)}))`
+      : direct;
     const { rows } = await sql<{ action_name: string }>`select distinct ps.action_name
-      from iam_role_permissions rp
-      join iam_permission_statements ps on ps.tenant_id = rp.tenant_id and ps.permission_id = rp.permission_id
-      where rp.tenant_id = ${tenantId} and ps.resource = '*' and (${direct}${inherited})`.execute(db);
+      ${statementsOfRoles(tenantId, roles)}`.execute(db);
     return rows.map((r) => r.action_name);
+  },
+
+  /**
+   * The same resolution as listEffectiveActions for the row of an outer query, as one column: the
+   * action names separated by spaces (repeats and empty names possible), for `tenantId`, the role
+   * `roleId` and the person `personId` (SQL null: none) given as that row's columns. Authentication
+   * selects it with the token, so resolving a caller's rights costs no statement of its own. Action
+   * names never hold a space (machine names: lower-case letters, digits and `_ . : -`).
+   */
+  effectiveActionsColumn(
+    tenantId: RawBuilder<unknown>,
+    roleId: RawBuilder<unknown>,
+    personId: RawBuilder<unknown>,
+  ): RawBuilder<string> {
+    // Two subqueries, each on its own indexes; a row without a person skips the second.
+    const direct = statementsOfRoles(tenantId, sql`rp.role_id = ${roleId}`);
+    const inherited = statementsOfRoles(
+      tenantId,
+      sql`${personId} is not null and rp.role_id in (${rolesOfPerson(tenantId, personId)})`,
+    );
+    return sql<string>`(coalesce((select string_agg(ps.action_name, ' ') ${direct}), '') || ' ' ||
+      coalesce((select string_agg(ps.action_name, ' ') ${inherited}), ''))`;
   },
 };

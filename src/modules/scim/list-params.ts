@@ -39,8 +39,8 @@ export function compileList(
   dialect: Dialect,
 ): CompiledList {
   const where = request.filter?.trim() ? compileFilter(parseFilter(request.filter), map, dialect) : undefined;
-  const startIndex = Math.max(1, Math.floor(request.startIndex ?? 1) || 1);
-  const count = Math.min(MAX_COUNT, Math.max(0, Math.floor(request.count ?? DEFAULT_COUNT)));
+  const startIndex = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, Math.floor(request.startIndex ?? 1) || 1));
+  const count = Math.min(MAX_COUNT, Math.max(0, Math.floor(request.count ?? DEFAULT_COUNT) || 0));
   let sortColumn = sortColumns.id ?? 'id';
   if (request.sortBy) {
     const key = request.sortBy.replace(/^urn:[^ ]*:(?=[^:]+$)/i, '').toLowerCase();

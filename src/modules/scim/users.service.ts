@@ -15,7 +15,7 @@ import { enterpriseSchema, sightlineUserSchema, userSchema } from './schemas.js'
 import { scimError } from './scim-error.js';
 import { isUniqueViolation } from './unique.js';
 import { type PersonRow, primaryEmail, type UserWrite, userToScim, userWriteFrom } from './users.mapper.js';
-import { usersRepo } from './users.repo.js';
+import { type ScimPerson, usersRepo } from './users.repo.js';
 import { checkIfMatch } from './versioning.js';
 
 export const userSchemas = [userSchema, enterpriseSchema, sightlineUserSchema];
@@ -34,16 +34,14 @@ export interface ListResult {
 export function createScimUsersService({ db, dialect }: { db: Db; dialect: Dialect }) {
   const map = userAttributeMap(dialect);
 
-  async function load(ex: Executor, tenantId: string, id: string): Promise<PersonRow> {
-    const row = await usersRepo.find(ex, tenantId, id);
-    if (!row) throw scimError('invalidValue', `User ${id} not found`, 'not_found');
-    return row;
+  async function load(ex: Executor, tenantId: string, id: string): Promise<ScimPerson> {
+    const person = await usersRepo.find(ex, dialect, tenantId, id);
+    if (!person) throw scimError('invalidValue', `User ${id} not found`, 'not_found');
+    return person;
   }
 
-  async function present(ex: Executor, tenantId: string, row: PersonRow, baseUrl: string): Promise<Resource> {
-    const rel = await usersRepo.relations(ex, tenantId, [row.id], { hasManagers: row.manager_id !== null });
-    const r = rel.get(row.id) ?? { contacts: [], groups: [], role: null, manager: null };
-    return userToScim(row, r, baseUrl);
+  function present(person: ScimPerson, baseUrl: string): Resource {
+    return userToScim(person, person.relations, baseUrl);
   }
 
   /** Applies a user write (create when `existing` is undefined) and returns the person's id. */
@@ -68,7 +66,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
     if (w.managerId) {
       if (w.managerId === id)
         throw scimError('invalidValue', 'manager.value: a user cannot be their own manager');
-      if (!(await usersRepo.find(trx, tenantId, w.managerId)))
+      if (!(await usersRepo.exists(trx, tenantId, w.managerId)))
         throw scimError('invalidValue', `manager.value: no user ${w.managerId}`);
     }
     const email = primaryEmail(w.contacts);
@@ -185,7 +183,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
     roleName: string | null,
     now: string,
   ) {
-    const current = (await usersRepo.relations(trx, actor.tenantId, [personId])).get(personId)?.role ?? null;
+    const current = await usersRepo.findRoleName(trx, actor.tenantId, personId);
     if ((current ?? '').toLowerCase() === (roleName ?? '').toLowerCase()) return;
     if (roleName === null) return usersRepo.setRole(trx, actor.tenantId, personId, null, now);
     const role = await iamRepo.findRoleByName(trx, actor.tenantId, roleName);
@@ -213,30 +211,18 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
     async list(actor: Actor, request: ListRequest, baseUrl: string): Promise<ListResult> {
       requireAction(actor, 'scim:users:read');
       const q = compileList(request, map, userSortColumns, dialect);
-      const { rows, total } = await usersRepo.list(db, actor.tenantId, q);
-      const rel = await usersRepo.relations(
-        db,
-        actor.tenantId,
-        rows.map((r) => r.id),
-        { hasManagers: rows.some((r) => r.manager_id !== null) },
-      );
+      const { rows, total } = await usersRepo.list(db, dialect, actor.tenantId, q);
       return {
         totalResults: total,
         startIndex: q.startIndex,
         itemsPerPage: rows.length,
-        resources: rows.map((row) =>
-          userToScim(
-            row,
-            rel.get(row.id) ?? { contacts: [], groups: [], role: null, manager: null },
-            baseUrl,
-          ),
-        ),
+        resources: rows.map((person) => present(person, baseUrl)),
       };
     },
 
     async get(actor: Actor, id: string, baseUrl: string): Promise<Resource> {
       requireAction(actor, 'scim:users:read');
-      return present(db, actor.tenantId, await load(db, actor.tenantId, id), baseUrl);
+      return present(await load(db, actor.tenantId, id), baseUrl);
     },
 
     async create(actor: Actor, body: unknown, baseUrl: string): Promise<Resource> {
@@ -244,7 +230,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
       const w = userWriteFrom(normalizeResource(body, userSchemas));
       return transact(async (trx) => {
         const id = await write(trx, actor, undefined, w, 'created');
-        return present(trx, actor.tenantId, await load(trx, actor.tenantId, id), baseUrl);
+        return present(await load(trx, actor.tenantId, id), baseUrl);
       });
     },
 
@@ -261,7 +247,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
         const existing = await load(trx, actor.tenantId, id);
         checkIfMatch(ifMatch, existing.version);
         await write(trx, actor, existing, w, 'replaced');
-        return present(trx, actor.tenantId, await load(trx, actor.tenantId, id), baseUrl);
+        return present(await load(trx, actor.tenantId, id), baseUrl);
       });
     },
 
@@ -277,11 +263,11 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
       return transact(async (trx) => {
         const existing = await load(trx, actor.tenantId, id);
         checkIfMatch(ifMatch, existing.version);
-        const current = await present(trx, actor.tenantId, existing, baseUrl);
+        const current = present(existing, baseUrl);
         if (ops.length === 0) return current;
         const patched = applyPatch(normalizeResource(current, userSchemas), ops, userSchemas);
         await write(trx, actor, existing, userWriteFrom(normalizeResource(patched, userSchemas)), 'patched');
-        return present(trx, actor.tenantId, await load(trx, actor.tenantId, id), baseUrl);
+        return present(await load(trx, actor.tenantId, id), baseUrl);
       });
     },
 

@@ -1,8 +1,15 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hash,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
-/** SHA-256 of a string, hex encoded. Used for API tokens at rest. */
+/** SHA-256 of a string, hex encoded. Used for API tokens at rest (and on every request). */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** A random URL-safe secret with the given prefix, e.g. `sl_` + 43 characters (256 bits). */

@@ -17,6 +17,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, pendingMigrations } from './migrator.js';
+import { withPreparedReads } from './pg-prepared.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -100,7 +101,10 @@ export interface StoreOptions {
 export function openStore(options: StoreOptions): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    return makeStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+    return makeStore(
+      new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedReads(pool) }) }),
+      'postgres',
+    );
   }
   mkdirSync(options.dataDir, { recursive: true });
   const sqlite = new SQLite(join(options.dataDir, 'sightline.db'));

@@ -7,6 +7,7 @@ import * as manage from './migrations/005-manage.js';
 import * as files from './migrations/006-files.js';
 import * as workflows from './migrations/007-workflows.js';
 import * as dropRedundantIndex from './migrations/008-drop-redundant-index.js';
+import * as groupMembersByPerson from './migrations/009-group-members-by-person.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -27,6 +28,7 @@ const migrations: Record<string, MigrationModule> = {
   '006-files': files,
   '007-workflows': workflows,
   '008-drop-redundant-index': dropRedundantIndex,
+  '009-group-members-by-person': groupMembersByPerson,
 };
 
 /** Names of every migration, in the order they apply. */
