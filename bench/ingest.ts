@@ -3,7 +3,7 @@ import { type BenchServer, median, startPostgres, startServer } from './server.j
 
 const PAGE = 1000;
 
-async function call(
+export async function call(
   server: BenchServer,
   agent: Agent,
   method: 'GET' | 'POST' | 'PUT',
@@ -30,7 +30,12 @@ interface Snapshot {
 }
 
 /** Pushes a users snapshot through HTTP in 1000-record pages (4 in flight); returns timings. */
-async function pushSnapshot(server: BenchServer, agent: Agent, instanceId: string, snapshot: Snapshot) {
+export async function pushSnapshot(
+  server: BenchServer,
+  agent: Agent,
+  instanceId: string,
+  snapshot: Snapshot,
+) {
   const base = `/v2/integrations-sync/instances/${instanceId}/syncs`;
   const sync = await call(server, agent, 'POST', base);
   const pages = Math.ceil(snapshot.count / PAGE);
@@ -70,7 +75,7 @@ async function pushSnapshot(server: BenchServer, agent: Agent, instanceId: strin
 const roles = ['member', 'admin', 'viewer'];
 const licenses = ['pro', 'enterprise', 'free'];
 
-function users(count: number, people: number, variant: 'first' | 'second'): Snapshot {
+export function users(count: number, people: number, variant: 'first' | 'second'): Snapshot {
   // Second snapshot: 2% changed, 1% missing, 1% new (relative to the first).
   const missing = variant === 'second' ? Math.floor(count * 0.01) : 0;
   const added = variant === 'second' ? Math.floor(count * 0.01) : 0;

@@ -20,7 +20,7 @@ const USERS = 100_000;
 const GROUPS = 1_000;
 
 /** 100k people with a work email and 1k groups, written straight into the server's database. */
-async function seed(server: BenchServer, databaseUrl: string | undefined) {
+export async function seed(server: BenchServer, databaseUrl: string | undefined) {
   const store = openStore({ dataDir: server.dataDir, databaseUrl });
   const { db } = store;
   const tenant = await db

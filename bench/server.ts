@@ -36,9 +36,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
   const port = await freePort();
   const token = `sl_${randomBytes(32).toString('base64url')}`;
   // BENCH_DIST=1 runs the compiled server (`npm run build` first), as in production.
+  // BENCH_NODE_ARGS adds Node flags to the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = process.env.BENCH_DIST
-    ? ['dist/src/cli.js', 'serve']
-    : ['--import', 'tsx', 'src/cli.ts', 'serve'];
+    ? [...nodeArgs, 'dist/src/cli.js', 'serve']
+    : [...nodeArgs, '--import', 'tsx', 'src/cli.ts', 'serve'];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,

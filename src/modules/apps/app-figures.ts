@@ -15,17 +15,19 @@ async function refreshChunk(db: Executor, tenantId: string, appIds: string[] | u
   since.setUTCFullYear(since.getUTCFullYear() - 1);
   const sinceDay = since.toISOString().slice(0, 10);
   await sql`delete from app_figures where tenant_id = ${tenantId} ${scope('app_id', appIds)}`.execute(db);
-  // Users are counted once per app across its instances: by person, else by email, else by account.
+  // Users are counted once per app across its instances: by person, else by email, else by
+  // account. One grouping by (app, person) gives both counts (count(distinct …) sorts once per count).
   await sql`insert into app_figures
       (tenant_id, app_id, active_users, total_users, total_licenses, annual_cost_minor, updated_at)
     select a.tenant_id, a.id, coalesce(u.active_users, 0), coalesce(u.total_users, 0),
       coalesce(l.total, 0), coalesce(c.annual, t.spend, 0), ${nowIso()}
     from apps a
     left join (
-      select app_id,
-        count(distinct case when status = 'active' then coalesce(person_id, email_lc, id) end) as active_users,
-        count(distinct coalesce(person_id, email_lc, id)) as total_users
-      from app_accounts where tenant_id = ${tenantId} ${scope('app_id', appIds)} group by app_id
+      select app_id, sum(is_active) as active_users, count(*) as total_users
+      from (select app_id, max(case when status = 'active' then 1 else 0 end) as is_active
+            from app_accounts where tenant_id = ${tenantId} ${scope('app_id', appIds)}
+            group by app_id, coalesce(person_id, email_lc, id)) p
+      group by app_id
     ) u on u.app_id = a.id
     left join (
       select app_id, sum(total) as total from licenses

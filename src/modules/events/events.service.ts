@@ -1,4 +1,5 @@
-import type { Db, Executor } from '../../platform/db/db.js';
+import { sql } from 'kysely';
+import { type Db, dialectOf, type Executor } from '../../platform/db/db.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import { newId } from '../../platform/ids/ids.js';
 
@@ -37,11 +38,27 @@ export async function recordEvents(db: Executor, tenantId: string, events: Event
     created_at: now,
     dispatched_at: null,
   }));
-  for (let i = 0; i < rows.length; i += 500) {
-    await db
-      .insertInto('events')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  // One statement per few thousand events (a finish can record tens of thousands): the rows go
+  // in as arrays (PostgreSQL) or one JSON parameter (SQLite), not as a value per column each.
+  const isPostgres = dialectOf(db) === 'postgres';
+  for (let i = 0; i < rows.length; i += 5000) {
+    const chunk = rows.slice(i, i + 5000);
+    if (isPostgres) {
+      const column = <K extends keyof (typeof rows)[number]>(key: K) => chunk.map((r) => r[key]);
+      await sql`insert into events (tenant_id, id, type, subject_type, subject_id, payload, created_at)
+        select ${tenantId}, u.id, u.type, u.subject_type, u.subject_id, u.payload::jsonb, ${now}
+        from unnest(${column('id')}::text[], ${column('type')}::text[], ${column('subject_type')}::text[],
+          ${column('subject_id')}::text[], ${column('payload')}::text[]) as u(id, type, subject_type, subject_id, payload)`.execute(
+        db,
+      );
+    } else {
+      const values = JSON.stringify(
+        chunk.map((r) => [r.id, r.type, r.subject_type, r.subject_id, r.payload]),
+      );
+      await sql`insert into events (tenant_id, id, type, subject_type, subject_id, payload, created_at)
+        select ${tenantId}, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ${now}
+        from json_each(${values})`.execute(db);
+    }
   }
   return rows.map((r) => r.id);
 }

@@ -15,6 +15,8 @@ export interface ApplyContext {
   baseline: boolean;
   /** Events to write to the outbox with the change. */
   events: EventInput[];
+  /** Counts shared by every entity's step: events written to the outbox directly (in SQL). */
+  tally: { events: number };
   /** References that could not be resolved, reported in the sync's result. */
   unresolved: { entity: string; field: string; value: string; count?: number }[];
 }

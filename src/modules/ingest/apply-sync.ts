@@ -14,11 +14,12 @@ import {
   applyRoles,
 } from './apply-directory.js';
 import { applyActivities, applyTransactions } from './apply-facts.js';
-import { applyUsers, stageUsers } from './apply-users.js';
+import { applyUsers, countActiveAccounts, stageUsers } from './apply-users.js';
 import type { HoldInfo, IngestSettings, SyncResult, SyncStats } from './syncs.types.js';
 
 /** Temp tables of the apply steps. PostgreSQL drops them at commit; SQLite keeps them per connection. */
 const tempTables = [
+  'user_candidates',
   'stage_users',
   'new_people',
   'user_diff',
@@ -30,6 +31,35 @@ const tempTables = [
 async function dropTempTables(db: Executor, dialect: Store['dialect']): Promise<void> {
   if (dialect !== 'sqlite') return;
   for (const table of tempTables) await sql`drop table if exists temp.${sql.id(table)}`.execute(db);
+}
+
+/**
+ * The mass-deactivation guard: a hold when the snapshot deactivates more than `guardShare` of the
+ * instance's active accounts (instances with at least `guardMinActive` of them). Active accounts
+ * are counted only as far as the decision needs.
+ */
+async function guardHold(
+  ctx: ApplyContext,
+  deactivating: number,
+  settings: IngestSettings,
+): Promise<HoldInfo | undefined> {
+  if (deactivating === 0) return undefined;
+  // With at least this many active accounts, the share deactivated is within the threshold.
+  const enough =
+    settings.guardShare > 0
+      ? Math.min(Number.MAX_SAFE_INTEGER, Math.floor(deactivating / settings.guardShare) + 1)
+      : Number.MAX_SAFE_INTEGER;
+  const activeBefore = await countActiveAccounts(ctx, enough);
+  if (activeBefore >= enough || activeBefore < settings.guardMinActive) return undefined;
+  const share = deactivating / activeBefore;
+  if (share <= settings.guardShare) return undefined;
+  return {
+    reason: 'mass_deactivation_guard',
+    active_before: activeBefore,
+    deactivating,
+    share: Math.round(share * 1000) / 1000,
+    threshold: settings.guardShare,
+  };
 }
 
 class Held extends Error {
@@ -100,10 +130,12 @@ export async function applySync(
           now,
           baseline,
           events,
+          tally,
           unresolved: result.unresolved,
         };
       };
       const events: ApplyContext['events'] = [];
+      const tally = { events: 0 };
       const put = (key: string, counts: EntityCounts) => {
         result.entities[key] = counts;
       };
@@ -111,19 +143,9 @@ export async function applySync(
       if (has('snapshot', 'applications')) put('applications', await applyApplications(ctx('applications')));
       if (has('snapshot', 'users')) {
         const c = ctx('users');
-        const figures = await stageUsers(c);
-        const share = figures.activeBefore > 0 ? figures.deactivating / figures.activeBefore : 0;
-        const guarded =
-          figures.activeBefore >= deps.settings.guardMinActive && share > deps.settings.guardShare;
-        if (guarded && !stats.force && !stats.approved_by) {
-          throw new Held({
-            reason: 'mass_deactivation_guard',
-            active_before: figures.activeBefore,
-            deactivating: figures.deactivating,
-            share: Math.round(share * 1000) / 1000,
-            threshold: deps.settings.guardShare,
-          });
-        }
+        const figures = await stageUsers(c, { repeatedIds: sync.repeated_ids === 1 });
+        const hold = await guardHold(c, figures.deactivating, deps.settings);
+        if (hold && !stats.force && !stats.approved_by) throw new Held(hold);
         put('users', await applyUsers(c, figures));
       }
       if (has('snapshot', 'roles')) put('roles', await applyRoles(ctx('roles')));
@@ -167,7 +189,7 @@ export async function applySync(
         subjectId: syncId,
         payload: { sync_id: syncId, instance_id: instance.id, app_id: instance.app_id, counts },
       });
-      result.events = events.length;
+      result.events = tally.events + events.length;
       await recordEvents(trx, tenantId, events);
       // Apps' derived figures (users, licenses, cost): this instance's app, or every app of the
       // tenant when the snapshot carried apps, contracts or spend that may name other apps.

@@ -1,27 +1,41 @@
 import { sql } from 'kysely';
 import { type ApplyContext, type EntityCounts, emptyCounts } from './apply-context.js';
+import { dropSupersededKeys } from './staged-keys.js';
+import { recordUserEvents } from './user-events.js';
 
-export interface GuardFigures {
-  activeBefore: number;
-  deactivating: number;
-}
-
-/** What stageUsers found: the guard's figures and the counts the apply will produce. */
-export interface StagedUsers extends GuardFigures, UserFigures {
+/** What stageUsers found: the counts the apply will produce, and how many active accounts it ends. */
+export interface StagedUsers extends UserFigures {
   missing: number;
+  /** Active accounts this snapshot deactivates (missing, or sent as no longer active). */
+  deactivating: number;
 }
 
 const t = (name: string) => sql.id(name);
 
 /**
- * Stages the sync's `users` snapshot in a temp table (last page wins for a repeated id), links
- * each record to a directory person by email, and compares it with the instance's accounts.
- * Returns the figures the mass-deactivation guard needs; nothing permanent is written yet except
- * people that did not exist (inside the caller's transaction).
+ * Finds what the sync's `users` snapshot changes, without writing anything permanent but people
+ * that did not exist (inside the caller's transaction). Records are compared with the instance's
+ * accounts by key and digest (`staged_keys` against `app_accounts.digest`), so only records that
+ * are new or differ are read from the page JSON and compared field by field (`user_diff`); each
+ * is linked to a directory person by email. Accounts absent from the snapshot are
+ * `missing_accounts`. Returns the counts and what the mass-deactivation guard needs.
  */
-export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
+export async function stageUsers(ctx: ApplyContext, options: { repeatedIds: boolean }): Promise<StagedUsers> {
   const { trx, h, tenantId, instanceId, syncId } = ctx;
-  const source = h.pageRecords(tenantId, syncId, 'snapshot', 'users');
+  if (options.repeatedIds) await dropSupersededKeys(trx, tenantId, syncId);
+  // The records that are new, differ from their account's last record, or whose account lost its
+  // person (a missing account's digest is cleared, so it is compared again when it comes back).
+  await h.createTempAs(
+    trx,
+    'user_candidates',
+    sql`select k.external_id, k.page, k.pos, k.digest, a.id as account_id
+        from staged_keys k
+        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = k.external_id
+        where k.tenant_id = ${tenantId} and k.sync_id = ${syncId}
+          and (a.id is null or a.digest is null or a.digest <> k.digest or a.person_id is null)`,
+  );
+  if (h.dialect === 'postgres') await sql`analyze user_candidates`.execute(trx);
+  else await sql`create index user_candidates_ix on ${t('user_candidates')} (page, pos)`.execute(trx);
   const name = sql`coalesce(${h.text('rec', 'name')}, nullif(trim(coalesce(${h.text('rec', 'first_name')}, '') || ' ' || coalesce(${h.text('rec', 'last_name')}, '')), ''))`;
   const attributes = h.jsonObject([
     ['department', h.text('rec', 'department')],
@@ -31,35 +45,28 @@ export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
   await h.createTempAs(
     trx,
     'stage_users',
-    sql`select external_id, email, lower(email) as email_lc, name, status, role, license, department, designation,
-          last_used_at, attributes
-        from (select ${h.text('rec', 'id')} as external_id, ${h.text('rec', 'email')} as email, ${name} as name,
-                coalesce(${h.text('rec', 'status')}, 'active') as status, ${h.text('rec', 'role')} as role,
-                ${h.text('rec', 'license')} as license, ${h.text('rec', 'department')} as department,
-                ${h.text('rec', 'designation')} as designation, ${h.text('rec', 'last_used_at')} as last_used_at,
-                ${attributes} as attributes,
-                row_number() over (partition by ${h.text('rec', 'id')} order by page desc, pos desc) as rn
-              from ${source} as r) x
-        where rn = 1`,
+    sql`select c.external_id, c.account_id, c.digest, ${h.text('rec', 'email')} as email,
+          lower(${h.text('rec', 'email')}) as email_lc, ${name} as name,
+          coalesce(${h.text('rec', 'status')}, 'active') as status, ${h.text('rec', 'role')} as role,
+          ${h.text('rec', 'license')} as license, ${h.text('rec', 'department')} as department,
+          ${h.text('rec', 'designation')} as designation, ${h.text('rec', 'last_used_at')} as last_used_at,
+          ${attributes} as attributes
+        from ${h.pageRecordsAt(tenantId, syncId, 'users', 'user_candidates')} as c`,
   );
-  await sql`create index stage_users_ext on ${t('stage_users')} (external_id)`.execute(trx);
 
-  // Compare with the instance's accounts first: only records that are new or changed email need
-  // a person looked up or created (a small share of a routine snapshot).
   await h.createTempAs(
     trx,
     'user_diff',
-    sql`select s.*, a.id as account_id, a.status as old_status, a.role as old_role, a.license as old_license,
+    sql`select s.*, a.status as old_status, a.role as old_role, a.license as old_license,
           a.name as old_name, a.email_lc as old_email_lc, a.attributes as old_attributes, a.person_id as old_person_id,
           a.last_used_at as old_last_used_at,
           case when a.id is not null and a.email_lc = s.email_lc then a.person_id end as person_id,
           case when a.id is not null and (${changedCondition(h, 's', 'a')}) then 1 else 0 end as is_changed
         from stage_users s
-        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = s.external_id`,
+        left join app_accounts a on a.tenant_id = ${tenantId} and a.id = s.account_id`,
   );
   if (h.dialect === 'postgres') {
-    // Temp tables are never auto-analyzed: unanalyzed, the planner guesses user_diff's size and
-    // picks scans of people and app_accounts below (0.3–0.4 s each on a million accounts).
+    // Temp tables are never auto-analyzed: without statistics the planner guesses their size.
     await sql`analyze user_diff`.execute(trx);
   }
   // New directory people, one per new email. Two NOT EXISTS, not one with OR: each must use its
@@ -106,25 +113,13 @@ export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
     await sql`update user_diff set person_id = (select b.person_id from people_by_email b where b.email_lc = user_diff.email_lc)
               where person_id is null`.execute(trx);
   }
-  // The instance's accounts absent from this snapshot, found once and reused (guard, events, apply).
-  await h.createTempAs(
-    trx,
-    'missing_accounts',
-    sql`select a.id, a.external_id, a.email, a.person_id, a.status from app_accounts a
-        where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status <> 'inactive'
-          and not exists (select 1 from stage_users s where s.external_id = a.external_id)`,
-  );
-  if (h.dialect === 'postgres') {
-    // Temp tables are never auto-analyzed: without statistics the planner guesses their size badly.
-    await sql`analyze missing_accounts`.execute(trx);
-  }
-  const figures = await sql<UserFigures & { active_before: number; missing_active: number; missing: number }>`
+  await findMissingAccounts(ctx);
+  const figures = await sql<UserFigures & { missing_active: number; missing: number }>`
     select d.*,
-      (select count(*) from app_accounts where tenant_id = ${tenantId} and instance_id = ${instanceId} and status = 'active') as active_before,
+      (select count(*) from staged_keys where tenant_id = ${tenantId} and sync_id = ${syncId}) as received,
       (select count(*) from missing_accounts where status = 'active') as missing_active,
       (select count(*) from missing_accounts) as missing
-    from (select count(*) as received,
-            coalesce(sum(case when account_id is null then 1 else 0 end), 0) as created,
+    from (select coalesce(sum(case when account_id is null then 1 else 0 end), 0) as created,
             coalesce(sum(is_changed), 0) as updated,
             coalesce(sum(case when old_status = 'active' and status <> 'active' then 1 else 0 end), 0) as turning_inactive,
             coalesce(sum(case when old_status <> 'active' and status = 'active' then 1 else 0 end), 0) as reactivated
@@ -138,9 +133,43 @@ export async function stageUsers(ctx: ApplyContext): Promise<StagedUsers> {
     turning_inactive: n(row?.turning_inactive),
     reactivated: n(row?.reactivated),
     missing: n(row?.missing),
-    activeBefore: n(row?.active_before),
     deactivating: n(row?.missing_active) + n(row?.turning_inactive),
   };
+}
+
+/**
+ * The instance's accounts absent from this snapshot (`missing_accounts`), found once and reused
+ * (guard, events, apply): an anti-join of the instance's account keys against the staged keys.
+ */
+async function findMissingAccounts(ctx: ApplyContext): Promise<void> {
+  const { trx, h, tenantId, instanceId, syncId } = ctx;
+  const absent = sql`not exists (select 1 from staged_keys k
+    where k.tenant_id = ${tenantId} and k.sync_id = ${syncId} and k.external_id = a.external_id)`;
+  await h.createTempAs(
+    trx,
+    'missing_accounts',
+    h.dialect === 'postgres'
+      ? sql`select a.id, a.external_id, a.email, a.person_id, a.status from app_accounts a
+          where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status <> 'inactive' and ${absent}`
+      : // SQLite: the anti-join first, on the (tenant, instance, external id) index alone; only the
+        // absent accounts' rows are read for their status.
+        sql`select m.id, m.external_id, m.email, m.person_id, m.status from app_accounts m
+          where m.rowid in (select a.rowid from app_accounts a
+            where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and ${absent})
+          and m.status <> 'inactive'`,
+  );
+  if (h.dialect === 'postgres') await sql`analyze missing_accounts`.execute(trx);
+}
+
+/**
+ * The instance's active accounts, counted up to `limit` (the guard only needs to know whether
+ * there are fewer than that: past it, the share deactivated is below the threshold).
+ */
+export async function countActiveAccounts(ctx: ApplyContext, limit: number): Promise<number> {
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from (select 1 from app_accounts
+    where tenant_id = ${ctx.tenantId} and instance_id = ${ctx.instanceId} and status = 'active'
+    limit ${limit}) x`.execute(ctx.trx);
+  return Number(rows[0]?.n ?? 0);
 }
 
 interface UserFigures {
@@ -167,31 +196,47 @@ const significant = ['status', 'role', 'license', 'name', 'email_lc'] as const;
 /** Applies the staged users (after stageUsers): inserts, updates, deactivates missing; emits events. */
 export async function applyUsers(ctx: ApplyContext, staged: StagedUsers): Promise<EntityCounts> {
   const { trx, h, tenantId, instanceId, appId, now } = ctx;
-  if (!ctx.baseline) await collectUserEvents(ctx);
+  if (!ctx.baseline) ctx.tally.events += await recordUserEvents(ctx);
 
   await sql`insert into app_accounts (tenant_id, id, app_id, instance_id, person_id, external_id, email, email_lc, name,
-              status, role, license, last_used_at, first_seen_at, attributes, created_at, updated_at, deactivated_at)
+              status, role, license, last_used_at, first_seen_at, attributes, created_at, updated_at, deactivated_at, digest)
             select cast(${tenantId} as text), ${h.rowId('acc', sql`external_id`)}, cast(${appId} as text), cast(${instanceId} as text), person_id,
               external_id, email, email_lc, name, status, role, license, last_used_at, cast(${now} as text), attributes,
-              cast(${now} as text), cast(${now} as text), case when status = 'active' then null else cast(${now} as text) end
+              cast(${now} as text), cast(${now} as text), case when status = 'active' then null else cast(${now} as text) end, digest
             from user_diff where account_id is null order by external_id`.execute(trx);
 
-  // Only rows that differ at all are written: significant changes, a new person link, a newer last use.
-  await sql`update app_accounts set
-              person_id = d.person_id, email = d.email, email_lc = d.email_lc, name = d.name, status = d.status,
-              role = d.role, license = d.license, attributes = d.attributes,
-              last_used_at = coalesce(d.last_used_at, app_accounts.last_used_at), updated_at = ${now},
-              deactivated_at = case when d.status = 'active' then null
-                                    when app_accounts.status = 'active' then cast(${now} as text)
-                                    else app_accounts.deactivated_at end
-            from (select * from user_diff u where u.account_id is not null and (u.is_changed = 1
-                    or ${h.differs(sql`u.person_id`, sql`u.old_person_id`)}
-                    or ${h.differs(sql`coalesce(u.last_used_at, u.old_last_used_at)`, sql`u.old_last_used_at`)})) d
-            where app_accounts.tenant_id = ${tenantId} and app_accounts.id = d.account_id`.execute(trx);
+  // Every compared record with an account is written: it differs from the account's last record
+  // (a significant change, a newer last use, a new person link) or its digest was unknown. The
+  // indexed columns (status, person) are written only where they change: writing one, even to
+  // the value it has, rewrites its index entries (three times the cost of the row alone).
+  const fields = sql`email = d.email, email_lc = d.email_lc, name = d.name, role = d.role, license = d.license,
+    attributes = d.attributes, digest = d.digest, updated_at = ${now},
+    last_used_at = coalesce(d.last_used_at, app_accounts.last_used_at)`;
+  const links = sql`person_id = d.person_id, status = d.status,
+    deactivated_at = case when d.status = 'active' then null
+                          when app_accounts.status = 'active' then cast(${now} as text)
+                          else app_accounts.deactivated_at end`;
+  const relinked = sql`(${h.differs(sql`d.person_id`, sql`d.old_person_id`)} or ${h.differs(sql`d.status`, sql`d.old_status`)})`;
+  if (h.dialect === 'postgres') {
+    await sql`update app_accounts set ${fields}, ${links} from user_diff d
+              where app_accounts.tenant_id = ${tenantId} and app_accounts.id = d.account_id`.execute(trx);
+  } else {
+    // SQLite plans UPDATE … FROM as a scan of app_accounts unless the rows are named by key.
+    await sql`create index user_diff_account_ix on ${t('user_diff')} (account_id)`.execute(trx);
+    await sql`update app_accounts set ${fields} from user_diff d
+              where app_accounts.tenant_id = ${tenantId}
+                and app_accounts.id in (select account_id from user_diff where account_id is not null)
+                and app_accounts.id = d.account_id`.execute(trx);
+    await sql`update app_accounts set ${links} from user_diff d
+              where app_accounts.tenant_id = ${tenantId}
+                and app_accounts.id in (select account_id from user_diff d where d.account_id is not null and ${relinked})
+                and app_accounts.id = d.account_id`.execute(trx);
+  }
 
-  await sql`update app_accounts set status = 'inactive', deactivated_at = ${now}, updated_at = ${now}
-            where tenant_id = ${tenantId} and instance_id = ${instanceId}
-              and id in (select id from missing_accounts)`.execute(trx);
+  // Deactivated for being absent: the digest is cleared, so the record is compared again when it
+  // comes back (its account no longer matches it).
+  await sql`update app_accounts set status = 'inactive', deactivated_at = ${now}, updated_at = ${now}, digest = null
+            where tenant_id = ${tenantId} and id in (select id from missing_accounts)`.execute(trx);
   return {
     ...emptyCounts(),
     received: staged.received,
@@ -201,108 +246,4 @@ export async function applyUsers(ctx: ApplyContext, staged: StagedUsers): Promis
     deactivated: staged.turning_inactive + staged.missing,
     unchanged: staged.received - staged.created - staged.updated,
   };
-}
-
-interface DiffRow {
-  account_id: string | null;
-  external_id: string;
-  email: string;
-  person_id: string | null;
-  status: string;
-  old_status: string | null;
-  role: string | null;
-  old_role: string | null;
-  license: string | null;
-  old_license: string | null;
-  name: string | null;
-  old_name: string | null;
-}
-
-/** Per-record events, read before the change is applied (only for non-baseline snapshots). */
-async function collectUserEvents(ctx: ApplyContext): Promise<void> {
-  const { trx, instanceId, appId } = ctx;
-  const base = { app_id: appId, instance_id: instanceId };
-  const people = await sql<{
-    id: string;
-    email: string;
-    name: string | null;
-  }>`select id, email, name from new_people`.execute(trx);
-  for (const p of people.rows) {
-    ctx.events.push({
-      type: 'user.created',
-      subjectType: 'user',
-      subjectId: p.id,
-      payload: { user_id: p.id, email: p.email, name: p.name, source: 'sync', ...base },
-    });
-  }
-  const diff =
-    await sql<DiffRow>`select account_id, external_id, email, person_id, status, old_status, role, old_role,
-      license, old_license, name, old_name from user_diff d where account_id is null or is_changed = 1`.execute(
-      trx,
-    );
-  for (const d of diff.rows) {
-    const subject = { account_external_id: d.external_id, email: d.email, user_id: d.person_id, ...base };
-    if (!d.account_id) {
-      ctx.events.push({
-        type: 'app_user.added',
-        subjectType: 'app_user',
-        subjectId: d.external_id,
-        payload: { ...subject, status: d.status, role: d.role, license: d.license },
-      });
-      continue;
-    }
-    if (d.old_status === 'active' && d.status !== 'active') {
-      ctx.events.push({
-        type: 'user.deactivated',
-        subjectType: 'app_user',
-        subjectId: d.account_id,
-        payload: { ...subject, account_id: d.account_id, from: d.old_status, to: d.status },
-      });
-    } else if (d.old_status !== 'active' && d.status === 'active') {
-      ctx.events.push({
-        type: 'user.reactivated',
-        subjectType: 'app_user',
-        subjectId: d.account_id,
-        payload: { ...subject, account_id: d.account_id, from: d.old_status, to: d.status },
-      });
-    }
-    if (d.role !== d.old_role) {
-      ctx.events.push({
-        type: 'app_user.role_changed',
-        subjectType: 'app_user',
-        subjectId: d.account_id,
-        payload: { ...subject, account_id: d.account_id, from: d.old_role, to: d.role },
-      });
-    }
-    if (d.license !== d.old_license) {
-      ctx.events.push({
-        type: 'app_user.license_changed',
-        subjectType: 'app_user',
-        subjectId: d.account_id,
-        payload: { ...subject, account_id: d.account_id, from: d.old_license, to: d.license },
-      });
-    }
-  }
-  const missing = await sql<{
-    id: string;
-    external_id: string;
-    email: string | null;
-    person_id: string | null;
-  }>`
-    select id, external_id, email, person_id from missing_accounts`.execute(trx);
-  for (const m of missing.rows) {
-    ctx.events.push({
-      type: 'app_user.removed',
-      subjectType: 'app_user',
-      subjectId: m.id,
-      payload: {
-        account_external_id: m.external_id,
-        account_id: m.id,
-        email: m.email,
-        user_id: m.person_id,
-        reason: 'missing_from_snapshot',
-        ...base,
-      },
-    });
-  }
 }

@@ -12,6 +12,8 @@ import { getInstanceRow } from '../instances/instances.service.js';
 import { applySync } from './apply-sync.js';
 import { applyInWorker } from './apply-worker.js';
 import { type SnapshotEntity, validateRecords } from './records.schema.js';
+import { createStagedCleanup } from './staged-cleanup.js';
+import { stageUserKeys } from './staged-keys.js';
 import type { IngestSettings, Sync, SyncResult, SyncStats } from './syncs.types.js';
 
 export const FINISH_JOB = 'sync.finish';
@@ -78,20 +80,23 @@ export function createSyncsService(deps: {
   sqliteWorker?: { dataDir: string; logLevel: string };
 }) {
   const db: Db = deps.store.db;
+  const cleanup = createStagedCleanup({ db, dialect: deps.store.dialect, queue: deps.queue });
 
   deps.queue.register<{ syncId: string }>({
     name: FINISH_JOB,
     retryLimit: 3,
     backoffMs: 5000,
-    handler: (payload, context) =>
-      deps.sqliteWorker
+    handler: async (payload, context) => {
+      await (deps.sqliteWorker
         ? applyInWorker({
             ...deps.sqliteWorker,
             settings: deps.settings,
             tenantId: context.tenantId,
             syncId: payload.syncId,
           })
-        : applySync(deps, context.tenantId, payload.syncId),
+        : applySync(deps, context.tenantId, payload.syncId));
+      await cleanup.afterSync(context.tenantId, payload.syncId);
+    },
   });
 
   async function requireRunning(actor: Actor, instanceId: string, syncId: string) {
@@ -223,30 +228,44 @@ export function createSyncsService(deps: {
       }
       const now = nowIso();
       const data = dialectHelpers(deps.store.dialect).pageData(JSON.stringify(input.data));
-      await db
-        .insertInto('sync_pages')
-        .values({
-          tenant_id: actor.tenantId,
-          sync_id: input.syncId,
-          kind: input.kind,
-          entity: input.entity,
+      const store = async (ex: Executor) => {
+        await ex
+          .insertInto('sync_pages')
+          .values({
+            tenant_id: actor.tenantId,
+            sync_id: input.syncId,
+            kind: input.kind,
+            entity: input.entity,
+            page: input.page,
+            record_count: input.data.length,
+            received_at: now,
+            data,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['tenant_id', 'sync_id', 'kind', 'entity', 'page'])
+              .doUpdateSet({ data, record_count: input.data.length, received_at: now }),
+          )
+          .execute();
+        await ex
+          .updateTable('syncs')
+          .set({ last_activity_at: now })
+          .where('tenant_id', '=', actor.tenantId)
+          .where('id', '=', input.syncId)
+          .execute();
+      };
+      if (input.kind !== 'snapshot' || input.entity !== 'users') return store(db);
+      // A users page also stages its keys, in the same transaction: the page and its keys are
+      // replaced together.
+      await db.transaction().execute(async (trx) => {
+        await store(trx);
+        await stageUserKeys(trx, deps.store.dialect, {
+          tenantId: actor.tenantId,
+          syncId: input.syncId,
           page: input.page,
-          record_count: input.data.length,
-          received_at: now,
-          data,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['tenant_id', 'sync_id', 'kind', 'entity', 'page'])
-            .doUpdateSet({ data, record_count: input.data.length, received_at: now }),
-        )
-        .execute();
-      await db
-        .updateTable('syncs')
-        .set({ last_activity_at: now })
-        .where('tenant_id', '=', actor.tenantId)
-        .where('id', '=', input.syncId)
-        .execute();
+          records: input.data,
+        });
+      });
     },
 
     /**
@@ -347,6 +366,7 @@ export function createSyncsService(deps: {
           details: { instanceId: found.instance_id },
         });
       });
+      await cleanup.afterSync(actor.tenantId, syncId);
       return toSync(db, await loadSync(db, actor.tenantId, found.instance_id, syncId));
     },
 
@@ -391,9 +411,13 @@ export function createSyncsService(deps: {
           ]);
           expired++;
         });
+        await cleanup.afterSync(s.tenant_id, s.id);
       }
       return expired;
     },
+
+    /** Queues the cleanup of staged keys that ended syncs left behind (e.g. across a crash). */
+    sweepStaged: (): Promise<number> => cleanup.sweep(),
 
     /**
      * Freshness per source (instance) and entity: the time its data is complete as of, and the

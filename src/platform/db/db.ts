@@ -90,6 +90,11 @@ function withStatementCache(sqlite: SQLite.Database, size = 500): SqliteDialectC
   };
 }
 
+/** Which store an executor talks to, for code handed only an executor (read off its placeholders). */
+export function dialectOf(db: Executor): Dialect {
+  return sql`select ${0}`.compile(db).sql.includes('$1') ? 'postgres' : 'sqlite';
+}
+
 export interface StoreOptions {
   databaseUrl?: string | undefined;
   dataDir: string;

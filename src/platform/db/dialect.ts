@@ -1,5 +1,5 @@
 import { PostgresQueryCompiler, type RawBuilder, SqliteQueryCompiler, sql } from 'kysely';
-import { type IdPrefix, newId, newUuid } from '../ids/ids.js';
+import { type IdPrefix, newIdBlock, newUuid } from '../ids/ids.js';
 import type { Dialect, Executor } from './db.js';
 
 // JSON keys are code constants, inlined as literals: PostgreSQL cannot type parameters there.
@@ -43,6 +43,26 @@ export function dialectHelpers(dialect: Dialect) {
         : sql`(select p.page, cast(j.key as integer) as pos, j.value as rec from sync_pages p, jsonb_each(p.data) j
               where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = ${kind} and p.entity = ${entity})`,
     /**
+     * Rows `(c.*, rec)` of the records a table of candidates names by `(page, pos)` (pos: 0-based
+     * index in the page's JSON array): each page is expanded once and joined with its candidates
+     * (reading a record by position instead reads the whole page again for each). SQLite wants an
+     * index on the candidates' (page, pos). Used as a FROM source.
+     */
+    pageRecordsAt: (
+      tenantId: string,
+      syncId: string,
+      entity: string,
+      candidates: string,
+    ): RawBuilder<unknown> =>
+      pg
+        ? sql`(select c.*, j.rec from sync_pages p
+              cross join lateral jsonb_array_elements(p.data) with ordinality as j(rec, ord)
+              join ${sql.id(candidates)} c on c.page = p.page and c.pos = j.ord - 1
+              where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = 'snapshot' and p.entity = ${entity})`
+        : sql`(select c.*, j.value as rec from sync_pages p cross join jsonb_each(p.data) j cross join ${sql.id(candidates)} c
+              where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = 'snapshot' and p.entity = ${entity}
+                and c.page = p.page and c.pos = j.key)`,
+    /**
      * A page's records as stored: parsed once, at upload (JSONB on SQLite, jsonb on PostgreSQL).
      */
     pageData: (json: string): RawBuilder<string> => (pg ? sql`${json}` : sql`jsonb(${json})`),
@@ -52,13 +72,14 @@ export function dialectHelpers(dialect: Dialect) {
     differs: (a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean> =>
       pg ? sql`(${a} is distinct from ${b})` : sql`(${a} is not ${b})`,
     /**
-     * A new prefixed, time-sortable id per row, generated in SQL (same layout as newId): the time
-     * and six random characters are fixed per statement, then a counter in `orderBy` order, so a
-     * large insert appends to the primary key instead of scattering across it.
+     * A new prefixed, time-sortable id per row, generated in SQL (same layout as newId): a block
+     * head fixed per statement (newIdBlock: time and six random characters, ordered with the ids
+     * made before and after it), then a counter in `orderBy` order, so a large insert appends to
+     * the primary key instead of scattering across it.
      */
     rowId: (prefix: IdPrefix, orderBy: RawBuilder<unknown>): RawBuilder<string> => {
       // The head is a literal: PostgreSQL cannot infer a parameter's type inside ||.
-      const head = sql.lit(newId(prefix).slice(0, prefix.length + 17));
+      const head = sql.lit(newIdBlock(prefix));
       return pg
         ? sql`(${head} || lpad((row_number() over (order by ${orderBy}))::text, 10, '0'))`
         : sql`(${head} || printf('%010d', row_number() over (order by ${orderBy})))`;

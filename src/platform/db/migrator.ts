@@ -8,6 +8,7 @@ import * as files from './migrations/006-files.js';
 import * as workflows from './migrations/007-workflows.js';
 import * as dropRedundantIndex from './migrations/008-drop-redundant-index.js';
 import * as groupMembersByPerson from './migrations/009-group-members-by-person.js';
+import * as stagedKeys from './migrations/010-staged-keys.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -29,6 +30,7 @@ const migrations: Record<string, MigrationModule> = {
   '007-workflows': workflows,
   '008-drop-redundant-index': dropRedundantIndex,
   '009-group-members-by-person': groupMembersByPerson,
+  '010-staged-keys': stagedKeys,
 };
 
 /** Names of every migration, in the order they apply. */

@@ -142,6 +142,8 @@ export interface AppAccountsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deactivated_at: Timestamp | null;
+  /** Digest of the sync record the account was last written from (null: compare field by field). */
+  digest: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface LicensesTable {
@@ -231,6 +233,20 @@ export interface SyncsTable {
   stats: Json;
   result: Json;
   created_by: string | null;
+  /** 1 when some users record id was sent in more than one page (the last page wins at finish). */
+  repeated_ids: Flag;
+  /** 1 while staged_keys may hold rows of this sync (cleared by the cleanup job). */
+  staged_rows: Flag;
+}
+
+/** Where each uploaded users record of a sync sits, with a digest of its fields (migration 010). */
+export interface StagedKeysTable {
+  tenant_id: string;
+  sync_id: string;
+  external_id: string;
+  page: number;
+  pos: number;
+  digest: number;
 }
 
 export interface SyncPagesTable {
@@ -530,6 +546,7 @@ export interface Database {
   activities: ActivitiesTable;
   syncs: SyncsTable;
   sync_pages: SyncPagesTable;
+  staged_keys: StagedKeysTable;
   freshness: FreshnessTable;
   app_roles: AppRolesTable;
   webhooks: WebhooksTable;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from './ids.js';
+import { newId, newIdBlock } from './ids.js';
 
 const ID = /^usr_[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -27,5 +27,27 @@ describe('newId', () => {
     const perMs = new Map<string, number>();
     for (const id of ids) perMs.set(id.slice(4, 14), (perMs.get(id.slice(4, 14)) ?? 0) + 1);
     expect(Math.max(...perMs.values())).toBeGreaterThan(1);
+  });
+});
+
+describe('newIdBlock', () => {
+  it('gives heads whose blocks sort between the ids made before and after, without overlapping', () => {
+    // Within one millisecond (mostly): ids, a block, ids, another block, ids.
+    const before = Array.from({ length: 50 }, () => newId('evt'));
+    const first = newIdBlock('evt');
+    const between = Array.from({ length: 50 }, () => newId('evt'));
+    const second = newIdBlock('evt');
+    const after = newId('evt');
+    expect(first).toMatch(/^evt_[0-9a-hjkmnp-tv-z]{16}$/);
+    expect(second).not.toBe(first);
+    // A block is its head and a 10-digit counter (rowId in SQL): the smallest and largest members.
+    const low = (head: string) => `${head}0000000001`;
+    const high = (head: string) => `${head}9999999999`;
+    for (const id of before) expect(id < low(first)).toBe(true);
+    for (const id of between) {
+      expect(id > high(first)).toBe(true);
+      expect(id < low(second)).toBe(true);
+    }
+    expect(after > high(second)).toBe(true);
   });
 });

@@ -52,6 +52,36 @@ export function newId(prefix: IdPrefix): string {
   return `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
 }
 
+/** Characters of the random part a block's head keeps (the top 30 of its 80 bits). */
+const BLOCK_RANDOM_CHARS = 6;
+
+/** Sets the random part's low 50 bits (those a block's head drops) to ones. */
+function fillBelowBlock(bytes: Uint8Array): void {
+  bytes[3] = (bytes[3] ?? 0) | 0x03;
+  bytes.fill(0xff, 4);
+}
+
+/**
+ * The head of a block of ids made elsewhere (in SQL: head + a 10-digit counter, `rowId`): the
+ * prefix, the time and the random part's first 6 characters. Every id of the block sorts after
+ * every id this process made before and before every id it makes after, and no two blocks share
+ * a head: within a millisecond the head's 30 random bits are stepped past the previous id's, and
+ * the next id steps past the block's.
+ */
+export function newIdBlock(prefix: IdPrefix): string {
+  const now = Date.now();
+  if (now <= lastTime) {
+    fillBelowBlock(lastRandom);
+    increment(lastRandom);
+  } else {
+    lastTime = now;
+    lastRandom = new Uint8Array(randomBytes(10));
+  }
+  const head = `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom).slice(0, BLOCK_RANDOM_CHARS)}`;
+  fillBelowBlock(lastRandom);
+  return head;
+}
+
 function increment(bytes: Uint8Array): void {
   for (let i = bytes.length - 1; i >= 0; i--) {
     const next = (bytes[i] ?? 0) + 1;

@@ -43,7 +43,7 @@ export function createPgBossQueue(options: {
   const inFlight = new Set<Promise<unknown>>();
   const executeSql: Sql = (text, values) => {
     const query = pool.query(text, values);
-    const settled = query.then(
+    const settled: Promise<boolean> = query.then(
       () => inFlight.delete(settled),
       () => inFlight.delete(settled),
     );
