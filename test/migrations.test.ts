@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../src/platform/db/db.js';
-import { migrationNames } from '../src/platform/db/migrator.js';
+import { migrateTo, migrationNames } from '../src/platform/db/migrator.js';
 import { freshStoreEnv, skipPostgres, testDb } from './helpers/db.js';
 
 const domainTables = [
@@ -57,6 +57,53 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
       expect(store.dialect).toBe(testDb);
       const one = await sql<{ one: number }>`select 1 as one`.execute(store.db);
       expect(one.rows[0]?.one).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('010 stages keys for users pages of syncs running across the upgrade', async () => {
+    const env = await freshStoreEnv();
+    const store = openStore({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL });
+    const context = { dialect: store.dialect };
+    const db = store.db;
+    try {
+      await migrateTo(db as never, context, '009-group-members-by-person');
+      const now = new Date().toISOString();
+      for (const [id, status] of [
+        ['syn_running', 'running'],
+        ['syn_done', 'finished'],
+      ] as const) {
+        await sql`insert into syncs (tenant_id, id, instance_id, status, started_at, last_activity_at, stats, result)
+          values ('ten_a', ${id}, 'ins_a', ${status}, ${now}, ${now}, '{}', '{}')`.execute(db);
+        const records = JSON.stringify([
+          { id: 'u1', email: 'a@x.io' },
+          { id: 2, email: 'b@x.io' },
+        ]);
+        const data = store.dialect === 'postgres' ? sql`cast(${records} as jsonb)` : sql`jsonb(${records})`;
+        await sql`insert into sync_pages (tenant_id, sync_id, kind, entity, page, record_count, received_at, data)
+          values ('ten_a', ${id}, 'snapshot', 'users', 1, 2, ${now}, ${data})`.execute(db);
+      }
+      await store.migrate();
+      const keys = await db
+        .selectFrom('staged_keys')
+        .select(['sync_id', 'external_id', 'page', 'pos', 'digest'])
+        .orderBy('sync_id')
+        .orderBy('external_id')
+        .execute();
+      expect(keys).toEqual([
+        { sync_id: 'syn_running', external_id: '2', page: 1, pos: 1, digest: 0 },
+        { sync_id: 'syn_running', external_id: 'u1', page: 1, pos: 0, digest: 0 },
+      ]);
+      const syncs = await db
+        .selectFrom('syncs')
+        .select(['id', 'staged_keys', 'repeated_ids'])
+        .orderBy('id')
+        .execute();
+      expect(syncs).toEqual([
+        { id: 'syn_done', staged_keys: 0, repeated_ids: 0 },
+        { id: 'syn_running', staged_keys: 2, repeated_ids: 1 },
+      ]);
     } finally {
       await store.close();
     }

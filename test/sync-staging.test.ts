@@ -104,14 +104,16 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
     await page(id, syncId, 2, [user(1, { role: 'admin' }), user(3)]);
     // Within a page the later record wins too.
     await page(id, syncId, 3, [user(4, { role: 'a' }), user(4, { role: 'b' })]);
-    const sync = await t.app.store.db
-      .selectFrom('syncs')
-      .select('repeated_ids')
-      .where('id', '=', syncId)
-      .executeTakeFirstOrThrow();
-    expect(sync.repeated_ids).toBe(1);
+    const sync = () =>
+      t.app.store.db
+        .selectFrom('syncs')
+        .select(['repeated_ids', 'staged_keys'])
+        .where('id', '=', syncId)
+        .executeTakeFirstOrThrow();
+    expect(await sync()).toEqual({ repeated_ids: 1, staged_keys: 5 });
     // Page 2 again, without u1: page 1's u1 is the only version left.
     await page(id, syncId, 2, [user(3)]);
+    expect((await sync()).staged_keys).toBe(4);
     const done = await finish(id, syncId);
     expect(done.status, done.failure_reason).toBe('finished');
     expect(done.result?.entities.users).toMatchObject({ received: 4, created: 4 });
@@ -243,10 +245,10 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
     await eventually(async () => (await stagedKeys(first)) === 0, 'the finished sync’s keys to go');
     const flag = await t.app.store.db
       .selectFrom('syncs')
-      .select('staged_rows')
+      .select('staged_keys')
       .where('id', '=', first)
       .executeTakeFirstOrThrow();
-    expect(flag.staged_rows).toBe(0);
+    expect(flag.staged_keys).toBe(0);
 
     // Held by the guard (8 of 10 active accounts would go): the keys stay for the approval.
     const held = await startSync(id);

@@ -19,6 +19,7 @@ import type { HoldInfo, IngestSettings, SyncResult, SyncStats } from './syncs.ty
 
 /** Temp tables of the apply steps. PostgreSQL drops them at commit; SQLite keeps them per connection. */
 const tempTables = [
+  'user_delta',
   'user_candidates',
   'stage_users',
   'new_people',
@@ -143,7 +144,10 @@ export async function applySync(
       if (has('snapshot', 'applications')) put('applications', await applyApplications(ctx('applications')));
       if (has('snapshot', 'users')) {
         const c = ctx('users');
-        const figures = await stageUsers(c, { repeatedIds: sync.repeated_ids === 1 });
+        const figures = await stageUsers(c, {
+          stagedKeys: sync.staged_keys,
+          repeatedIds: sync.repeated_ids === 1,
+        });
         const hold = await guardHold(c, figures.deactivating, deps.settings);
         if (hold && !stats.force && !stats.approved_by) throw new Held(hold);
         put('users', await applyUsers(c, figures));

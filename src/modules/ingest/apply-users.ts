@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { type ApplyContext, type EntityCounts, emptyCounts } from './apply-context.js';
+import { compareKeys } from './compare-keys.js';
 import { dropSupersededKeys } from './staged-keys.js';
 import { recordUserEvents } from './user-events.js';
 
@@ -20,22 +21,26 @@ const t = (name: string) => sql.id(name);
  * is linked to a directory person by email. Accounts absent from the snapshot are
  * `missing_accounts`. Returns the counts and what the mass-deactivation guard needs.
  */
-export async function stageUsers(ctx: ApplyContext, options: { repeatedIds: boolean }): Promise<StagedUsers> {
+export async function stageUsers(
+  ctx: ApplyContext,
+  options: { stagedKeys: number; repeatedIds: boolean },
+): Promise<StagedUsers> {
   const { trx, h, tenantId, instanceId, syncId } = ctx;
-  if (options.repeatedIds) await dropSupersededKeys(trx, tenantId, syncId);
-  // The records that are new, differ from their account's last record, or whose account lost its
-  // person (a missing account's digest is cleared, so it is compared again when it comes back).
-  await h.createTempAs(
-    trx,
-    'user_candidates',
-    sql`select k.external_id, k.page, k.pos, k.digest, a.id as account_id
-        from staged_keys k
-        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = k.external_id
-        where k.tenant_id = ${tenantId} and k.sync_id = ${syncId}
-          and (a.id is null or a.digest is null or a.digest <> k.digest or a.person_id is null)`,
-  );
-  if (h.dialect === 'postgres') await sql`analyze user_candidates`.execute(trx);
-  else await sql`create index user_candidates_ix on ${t('user_candidates')} (page, pos)`.execute(trx);
+  // Records received: distinct ids. The upload counted the keys; only a sync where an id came in
+  // more than one page needs them deduplicated (the last version wins) and counted again.
+  let received = options.stagedKeys;
+  if (options.repeatedIds) {
+    await dropSupersededKeys(trx, tenantId, syncId);
+    const counted = await sql<{ n: number | string }>`select count(*) as n from staged_keys
+      where tenant_id = ${tenantId} and sync_id = ${syncId}`.execute(trx);
+    received = Number(counted.rows[0]?.n ?? 0);
+  }
+  await compareKeys(ctx);
+  // Read by position from each page as it is expanded. On PostgreSQL the index also keeps the plan
+  // sane when sync_pages has no statistics yet (a fresh table looks like one row: the planner then
+  // scanned every candidate once per page).
+  await sql`create index user_candidates_ix on ${t('user_candidates')} (page, pos)`.execute(trx);
+  if (h.dialect === 'postgres') await sql`analyze user_candidates (page, pos)`.execute(trx);
   const name = sql`coalesce(${h.text('rec', 'name')}, nullif(trim(coalesce(${h.text('rec', 'first_name')}, '') || ' ' || coalesce(${h.text('rec', 'last_name')}, '')), ''))`;
   const attributes = h.jsonObject([
     ['department', h.text('rec', 'department')],
@@ -67,7 +72,8 @@ export async function stageUsers(ctx: ApplyContext, options: { repeatedIds: bool
   );
   if (h.dialect === 'postgres') {
     // Temp tables are never auto-analyzed: without statistics the planner guesses their size.
-    await sql`analyze user_diff`.execute(trx);
+    // Only the columns joins and filters use: every column of a wide table costs 0.5 s here.
+    await sql`analyze user_diff (account_id, person_id, email_lc)`.execute(trx);
   }
   // New directory people, one per new email. Two NOT EXISTS, not one with OR: each must use its
   // own index.
@@ -90,7 +96,7 @@ export async function stageUsers(ctx: ApplyContext, options: { repeatedIds: bool
   if (h.dialect === 'postgres') {
     // The people just created are linked from new_people directly (one hash join), so the lookup
     // below only sees emails of people who existed before.
-    await sql`analyze new_people`.execute(trx);
+    await sql`analyze new_people (email_lc)`.execute(trx);
     await sql`update user_diff u set person_id = n.id from new_people n
               where u.person_id is null and u.email_lc = n.email_lc`.execute(trx);
   }
@@ -106,17 +112,15 @@ export async function stageUsers(ctx: ApplyContext, options: { repeatedIds: bool
   await sql`create index people_by_email_ix on ${t('people_by_email')} (email_lc)`.execute(trx);
   if (h.dialect === 'postgres') {
     // A hash join: the correlated form costs one index probe per row (0.45 s for 100k new people).
-    await sql`analyze people_by_email`.execute(trx);
+    await sql`analyze people_by_email (email_lc)`.execute(trx);
     await sql`update user_diff u set person_id = b.person_id from people_by_email b
               where u.person_id is null and b.email_lc = u.email_lc`.execute(trx);
   } else {
     await sql`update user_diff set person_id = (select b.person_id from people_by_email b where b.email_lc = user_diff.email_lc)
               where person_id is null`.execute(trx);
   }
-  await findMissingAccounts(ctx);
   const figures = await sql<UserFigures & { missing_active: number; missing: number }>`
     select d.*,
-      (select count(*) from staged_keys where tenant_id = ${tenantId} and sync_id = ${syncId}) as received,
       (select count(*) from missing_accounts where status = 'active') as missing_active,
       (select count(*) from missing_accounts) as missing
     from (select coalesce(sum(case when account_id is null then 1 else 0 end), 0) as created,
@@ -127,7 +131,7 @@ export async function stageUsers(ctx: ApplyContext, options: { repeatedIds: bool
   const row = figures.rows[0];
   const n = (v: unknown) => Number(v ?? 0);
   return {
-    received: n(row?.received),
+    received,
     created: n(row?.created),
     updated: n(row?.updated),
     turning_inactive: n(row?.turning_inactive),
@@ -135,30 +139,6 @@ export async function stageUsers(ctx: ApplyContext, options: { repeatedIds: bool
     missing: n(row?.missing),
     deactivating: n(row?.missing_active) + n(row?.turning_inactive),
   };
-}
-
-/**
- * The instance's accounts absent from this snapshot (`missing_accounts`), found once and reused
- * (guard, events, apply): an anti-join of the instance's account keys against the staged keys.
- */
-async function findMissingAccounts(ctx: ApplyContext): Promise<void> {
-  const { trx, h, tenantId, instanceId, syncId } = ctx;
-  const absent = sql`not exists (select 1 from staged_keys k
-    where k.tenant_id = ${tenantId} and k.sync_id = ${syncId} and k.external_id = a.external_id)`;
-  await h.createTempAs(
-    trx,
-    'missing_accounts',
-    h.dialect === 'postgres'
-      ? sql`select a.id, a.external_id, a.email, a.person_id, a.status from app_accounts a
-          where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.status <> 'inactive' and ${absent}`
-      : // SQLite: the anti-join first, on the (tenant, instance, external id) index alone; only the
-        // absent accounts' rows are read for their status.
-        sql`select m.id, m.external_id, m.email, m.person_id, m.status from app_accounts m
-          where m.rowid in (select a.rowid from app_accounts a
-            where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and ${absent})
-          and m.status <> 'inactive'`,
-  );
-  if (h.dialect === 'postgres') await sql`analyze missing_accounts`.execute(trx);
 }
 
 /**

@@ -1,10 +1,10 @@
-import type { Db, Dialect } from '../../platform/db/db.js';
+import type { Db } from '../../platform/db/db.js';
 import type { JobQueue } from '../../platform/jobs/jobs.js';
 import { deleteStagedKeys } from './staged-keys.js';
 
 export const CLEANUP_JOB = 'sync.cleanup';
-/** Pages' worth of keys one delete statement takes (about 25k rows at 1000 records a page). */
-const PAGES_PER_SLICE = 25;
+/** Keys one delete statement takes. */
+const KEYS_PER_SLICE = 25_000;
 /** Slices one job run deletes before it queues the rest, so other jobs get their turn. */
 const SLICES_PER_RUN = 8;
 
@@ -20,17 +20,17 @@ export interface StagedCleanup {
  * them for its approval. Deleting a million of them inside the finish would double its time, so a
  * job deletes them afterwards, a slice at a time.
  */
-export function createStagedCleanup(deps: { db: Db; dialect: Dialect; queue: JobQueue }): StagedCleanup {
-  const { db, dialect, queue } = deps;
+export function createStagedCleanup(deps: { db: Db; queue: JobQueue }): StagedCleanup {
+  const { db, queue } = deps;
 
   async function endedWithKeys(tenantId: string, syncId: string): Promise<boolean> {
     const row = await db
       .selectFrom('syncs')
-      .select(['status', 'staged_rows'])
+      .select(['status', 'staged_keys'])
       .where('tenant_id', '=', tenantId)
       .where('id', '=', syncId)
       .executeTakeFirst();
-    return row !== undefined && row.status !== 'running' && row.staged_rows === 1;
+    return row !== undefined && row.status !== 'running' && row.staged_keys > 0;
   }
 
   queue.register<{ syncId: string }>({
@@ -39,10 +39,10 @@ export function createStagedCleanup(deps: { db: Db; dialect: Dialect; queue: Job
     handler: async ({ syncId }, { tenantId }) => {
       if (!(await endedWithKeys(tenantId, syncId))) return;
       for (let slice = 0; slice < SLICES_PER_RUN; slice++) {
-        if (!(await deleteStagedKeys(db, dialect, tenantId, syncId, PAGES_PER_SLICE))) {
+        if (!(await deleteStagedKeys(db, tenantId, syncId, KEYS_PER_SLICE))) {
           await db
             .updateTable('syncs')
-            .set({ staged_rows: 0 })
+            .set({ staged_keys: 0 })
             .where('tenant_id', '=', tenantId)
             .where('id', '=', syncId)
             .execute();
@@ -63,7 +63,7 @@ export function createStagedCleanup(deps: { db: Db; dialect: Dialect; queue: Job
       const rows = await db
         .selectFrom('syncs')
         .select(['tenant_id', 'id'])
-        .where('staged_rows', '=', 1)
+        .where('staged_keys', '>', 0)
         .where('status', '<>', 'running')
         .execute();
       for (const row of rows)

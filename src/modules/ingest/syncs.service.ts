@@ -13,7 +13,7 @@ import { applySync } from './apply-sync.js';
 import { applyInWorker } from './apply-worker.js';
 import { type SnapshotEntity, validateRecords } from './records.schema.js';
 import { createStagedCleanup } from './staged-cleanup.js';
-import { stageUserKeys } from './staged-keys.js';
+import { stageUserKeys, unstagePageKeys } from './staged-keys.js';
 import type { IngestSettings, Sync, SyncResult, SyncStats } from './syncs.types.js';
 
 export const FINISH_JOB = 'sync.finish';
@@ -80,7 +80,7 @@ export function createSyncsService(deps: {
   sqliteWorker?: { dataDir: string; logLevel: string };
 }) {
   const db: Db = deps.store.db;
-  const cleanup = createStagedCleanup({ db, dialect: deps.store.dialect, queue: deps.queue });
+  const cleanup = createStagedCleanup({ db, queue: deps.queue });
 
   deps.queue.register<{ syncId: string }>({
     name: FINISH_JOB,
@@ -227,7 +227,12 @@ export function createSyncsService(deps: {
         );
       }
       const now = nowIso();
-      const data = dialectHelpers(deps.store.dialect).pageData(JSON.stringify(input.data));
+      const isUsers = input.kind === 'snapshot' && input.entity === 'users';
+      // Users records are digested as sent: each one's JSON text, joined into the page's.
+      const texts = isUsers ? input.data.map((record) => JSON.stringify(record)) : [];
+      const data = dialectHelpers(deps.store.dialect).pageData(
+        isUsers ? `[${texts.join(',')}]` : JSON.stringify(input.data),
+      );
       const store = async (ex: Executor) => {
         await ex
           .insertInto('sync_pages')
@@ -254,16 +259,19 @@ export function createSyncsService(deps: {
           .where('id', '=', input.syncId)
           .execute();
       };
-      if (input.kind !== 'snapshot' || input.entity !== 'users') return store(db);
+      if (!isUsers) return store(db);
       // A users page also stages its keys, in the same transaction: the page and its keys are
       // replaced together.
       await db.transaction().execute(async (trx) => {
+        const page = { tenantId: actor.tenantId, syncId: input.syncId, page: input.page };
+        await unstagePageKeys(trx, deps.store.dialect, page);
         await store(trx);
         await stageUserKeys(trx, deps.store.dialect, {
           tenantId: actor.tenantId,
           syncId: input.syncId,
           page: input.page,
           records: input.data,
+          texts,
         });
       });
     },

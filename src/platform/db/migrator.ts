@@ -63,6 +63,17 @@ export async function migrateToLatest(db: Kysely<unknown>, context: MigrationCon
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Applies pending migrations up to and including `target` (e.g. to upgrade step by step). */
+export async function migrateTo(
+  db: Kysely<unknown>,
+  context: MigrationContext,
+  target: string,
+): Promise<string[]> {
+  const result: MigrationResultSet = await createMigrator(db, context).migrateTo(target);
+  if (result.error) throw result.error;
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
 /** Names of migrations not yet applied (empty when the schema is current). */
 export async function pendingMigrations(db: Kysely<unknown>, context: MigrationContext): Promise<string[]> {
   const all = await createMigrator(db, context).getMigrations();

@@ -233,10 +233,10 @@ export interface SyncsTable {
   stats: Json;
   result: Json;
   created_by: string | null;
-  /** 1 when some users record id was sent in more than one page (the last page wins at finish). */
+  /** How many staged_keys rows this sync has (0 once the cleanup job has deleted them). */
+  staged_keys: Flag;
+  /** 1 when some users record id came in more than one page (the last page wins at finish). */
   repeated_ids: Flag;
-  /** 1 while staged_keys may hold rows of this sync (cleared by the cleanup job). */
-  staged_rows: Flag;
 }
 
 /** Where each uploaded users record of a sync sits, with a digest of its fields (migration 010). */

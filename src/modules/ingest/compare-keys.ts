@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import type { ApplyContext } from './apply-context.js';
+
+/**
+ * Compares a sync's staged keys with the instance's accounts, into two temp tables:
+ * `user_candidates` (external_id, page, pos, digest, account_id), the records that are new, differ
+ * from the record their account was last written from, or whose account lost its person (a
+ * missing account's digest is cleared, so it is compared again when it comes back); and
+ * `missing_accounts` (id, external_id, email, person_id, status), the accounts not inactive that
+ * the snapshot leaves out. Reading a million accounts is most of a finish's time, so each store
+ * gets the shape it runs best.
+ */
+export async function compareKeys(ctx: ApplyContext): Promise<void> {
+  if (ctx.h.dialect === 'postgres') await compareOnPostgres(ctx);
+  else await compareOnSqlite(ctx);
+}
+
+/**
+ * SQLite: two passes in key order on both sides (the staged keys' primary key and the accounts'
+ * (tenant, instance, external id) index), each an index walk rather than a sort.
+ */
+async function compareOnSqlite(ctx: ApplyContext): Promise<void> {
+  const { trx, h, tenantId, instanceId, syncId } = ctx;
+  await h.createTempAs(
+    trx,
+    'user_candidates',
+    sql`select k.external_id, k.page, k.pos, k.digest, a.id as account_id
+        from staged_keys k
+        left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = k.external_id
+        where k.tenant_id = ${tenantId} and k.sync_id = ${syncId}
+          and (a.id is null or a.digest is null or a.digest <> k.digest or a.person_id is null)`,
+  );
+  // The anti-join first, on the accounts' index alone; only the absent accounts' rows are read.
+  await h.createTempAs(
+    trx,
+    'missing_accounts',
+    sql`select m.id, m.external_id, m.email, m.person_id, m.status from app_accounts m
+        where m.rowid in (select a.rowid from app_accounts a
+          where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId}
+            and not exists (select 1 from staged_keys k
+              where k.tenant_id = ${tenantId} and k.sync_id = ${syncId} and k.external_id = a.external_id))
+        and m.status <> 'inactive'`,
+  );
+}
+
+/**
+ * PostgreSQL: one full join (one hash join, each side read once) finds both the candidates and
+ * the missing accounts; two joins read the instance's accounts, the widest rows there are, twice.
+ */
+async function compareOnPostgres(ctx: ApplyContext): Promise<void> {
+  const { trx, h, tenantId, instanceId, syncId } = ctx;
+  await h.createTempAs(
+    trx,
+    'user_delta',
+    sql`select k.external_id, k.page, k.pos, k.digest, a.id as account_id, a.external_id as account_external_id,
+          a.email, a.person_id, a.status
+        from (select external_id, page, pos, digest from staged_keys
+              where tenant_id = ${tenantId} and sync_id = ${syncId}) k
+        full join (select id, external_id, digest, email, person_id, status from app_accounts
+              where tenant_id = ${tenantId} and instance_id = ${instanceId}) a on a.external_id = k.external_id
+        where (k.external_id is null and a.status <> 'inactive')
+           or (k.external_id is not null
+               and (a.id is null or a.digest is null or a.digest <> k.digest or a.person_id is null))`,
+  );
+  await h.createTempAs(
+    trx,
+    'user_candidates',
+    sql`select external_id, page, pos, digest, account_id from user_delta where external_id is not null`,
+  );
+  await h.createTempAs(
+    trx,
+    'missing_accounts',
+    sql`select account_id as id, account_external_id as external_id, email, person_id, status
+        from user_delta where external_id is null`,
+  );
+  // Temp tables are never auto-analyzed: without statistics the planner guesses their size.
+  await sql`analyze missing_accounts (id)`.execute(trx);
+}
