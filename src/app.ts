@@ -212,7 +212,6 @@ export async function createApp(
       idleTimer = setInterval(() => {
         void services.syncs
           .expireIdle()
-          .then(() => services.syncs.sweepStaged())
           .catch((err: unknown) => log.error({ err }, 'idle sync expiry failed'));
         void services.files
           .sweepUnused()

@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson } from '../src/platform/db/json.js';
 import { createToken, startTestApp, type TestApp } from './helpers/app.js';
-import { skipPostgres } from './helpers/db.js';
+import { skipPostgres, testDb } from './helpers/db.js';
 
 interface SyncData {
   id: string;
@@ -12,15 +13,6 @@ interface SyncData {
 
 function user(n: number, overrides: Record<string, unknown> = {}) {
   return { id: `u${n}`, email: `user${n}@staging.test`, name: `User ${n}`, role: 'member', ...overrides };
-}
-
-/** Polls until `check` holds (the cleanup runs as a job after the finish answers). */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, cleanup', () => {
@@ -86,16 +78,15 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
       .orderBy('external_id')
       .execute();
 
-  const stagedKeys = async (syncId: string) =>
-    Number(
-      (
-        await t.app.store.db
-          .selectFrom('staged_keys')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('sync_id', '=', syncId)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  /** The sync's keys table's row count, or null once it is dropped. */
+  const stagedKeys = async (syncId: string): Promise<number | null> => {
+    const tables = await t.app.store.db.introspection.getTables();
+    if (!tables.some((table) => table.name === `staged_keys_${syncId}`)) return null;
+    const { rows } = await sql<{
+      n: number | string;
+    }>`select count(*) as n from ${sql.id(`staged_keys_${syncId}`)}`.execute(t.app.store.db);
+    return Number(rows[0]?.n);
+  };
 
   it('keeps the last page’s version of an id sent twice, and the earlier one when that page is re-sent without it', async () => {
     const id = await newInstance('Repeats');
@@ -235,20 +226,15 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
     expect(new Set(last.map((e) => e.id)).size).toBe(5);
   });
 
-  it('cleans up a sync’s staged keys once it ends, and keeps a held sync’s until it is approved', async () => {
+  it('drops a sync’s keys table when it ends, and keeps a held sync’s until it is approved', async () => {
     const id = await newInstance('Cleanup');
     const first = await startSync(id);
+    expect(await stagedKeys(first)).toBe(0);
     const data = Array.from({ length: 10 }, (_, i) => user(40 + i));
     await page(id, first, 1, data);
     expect(await stagedKeys(first)).toBe(10);
     expect((await finish(id, first)).status).toBe('finished');
-    await eventually(async () => (await stagedKeys(first)) === 0, 'the finished sync’s keys to go');
-    const flag = await t.app.store.db
-      .selectFrom('syncs')
-      .select('staged_keys')
-      .where('id', '=', first)
-      .executeTakeFirstOrThrow();
-    expect(flag.staged_keys).toBe(0);
+    expect(await stagedKeys(first)).toBeNull();
 
     // Held by the guard (8 of 10 active accounts would go): the keys stay for the approval.
     const held = await startSync(id);
@@ -256,7 +242,6 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
     const answer = await v2('POST', `/instances/${id}/syncs/${held}/finish`);
     expect(answer.statusCode).toBe(400);
     expect(answer.json<{ code: string }>().code).toBe('mass_deactivation_guard');
-    await new Promise((r) => setTimeout(r, 300));
     expect(await stagedKeys(held)).toBe(2);
     const approved = await t.request({
       method: 'POST',
@@ -264,27 +249,42 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
       token: t.ownerToken,
     });
     expect(approved.json<{ data: SyncData }>().data.status).toBe('finished');
-    await eventually(async () => (await stagedKeys(held)) === 0, 'the approved sync’s keys to go');
+    expect(await stagedKeys(held)).toBeNull();
 
-    // Cancelled: its keys go too.
+    // Cancelled, or failed for idling: their tables go with them.
     const cancelled = await startSync(id);
     await page(id, cancelled, 1, data);
     await t.request({ method: 'POST', url: `/api/syncs/${cancelled}/cancel`, token: t.ownerToken });
-    await eventually(async () => (await stagedKeys(cancelled)) === 0, 'the cancelled sync’s keys to go');
-  });
-
-  it('sweeps keys an ended sync left behind (a crash between its end and its cleanup)', async () => {
-    const id = await newInstance('Sweep');
-    const syncId = await startSync(id);
-    await page(id, syncId, 1, [user(60), user(61)]);
-    // As if the process died after the sync failed and before its cleanup was queued.
+    expect(await stagedKeys(cancelled)).toBeNull();
+    const idle = await startSync(id);
     await t.app.store.db
       .updateTable('syncs')
-      .set({ status: 'failed', finished_at: new Date().toISOString() })
-      .where('id', '=', syncId)
+      .set({ last_activity_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', idle)
       .execute();
-    expect(await stagedKeys(syncId)).toBe(2);
-    expect(await t.app.services.syncs.sweepStaged()).toBeGreaterThanOrEqual(1);
-    await eventually(async () => (await stagedKeys(syncId)) === 0, 'the swept keys to go');
+    expect(await t.app.services.syncs.expireIdle()).toBe(1);
+    expect(await stagedKeys(idle)).toBeNull();
+  });
+
+  it('drops the keys table of a sync whose apply fails, with nothing applied', async () => {
+    const id = await newInstance('Failing');
+    const syncId = await startSync(id);
+    await page(id, syncId, 1, [user(70), user(71)]);
+    // A page that no longer reads as a JSON array (as after damage to the store) fails the apply.
+    await t.app.store.db
+      .updateTable('sync_pages')
+      .set({ data: testDb === 'postgres' ? '{"not": "an array"}' : 'not json' })
+      .where('sync_id', '=', syncId)
+      .execute();
+    const failed = await finish(id, syncId);
+    expect(failed.status, JSON.stringify(failed)).toBe('failed');
+    expect(failed.failure_reason).toMatch(/nothing was applied/);
+    expect(await stagedKeys(syncId)).toBeNull();
+    const accounts = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select('id')
+      .where('instance_id', '=', id)
+      .execute();
+    expect(accounts).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import {
 } from './apply-directory.js';
 import { applyActivities, applyTransactions } from './apply-facts.js';
 import { applyUsers, countActiveAccounts, stageUsers } from './apply-users.js';
+import { dropKeysTable } from './staged-keys.js';
 import type { HoldInfo, IngestSettings, SyncResult, SyncStats } from './syncs.types.js';
 
 /** Temp tables of the apply steps. PostgreSQL drops them at commit; SQLite keeps them per connection. */
@@ -202,6 +203,7 @@ export async function applySync(
       );
       await refreshAppFigures(trx, tenantId, touchesOtherApps ? undefined : [instance.app_id]);
       // Staged data has served its purpose; the page rows stay for the counts.
+      await dropKeysTable(trx, syncId);
       await trx
         .updateTable('sync_pages')
         .set({ data: null })
@@ -252,6 +254,7 @@ export async function applySync(
     const reason = error instanceof Error ? error.message : String(error);
     deps.log.error({ tenantId, syncId, err: error }, 'sync apply failed; nothing was applied');
     await db.transaction().execute(async (trx) => {
+      await dropKeysTable(trx, syncId);
       await trx
         .updateTable('syncs')
         .set({

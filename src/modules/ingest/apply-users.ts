@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { type ApplyContext, type EntityCounts, emptyCounts } from './apply-context.js';
 import { compareKeys } from './compare-keys.js';
-import { dropSupersededKeys } from './staged-keys.js';
+import { dropSupersededKeys, keysTable } from './staged-keys.js';
 import { recordUserEvents } from './user-events.js';
 
 /** What stageUsers found: the counts the apply will produce, and how many active accounts it ends. */
@@ -16,7 +16,7 @@ const t = (name: string) => sql.id(name);
 /**
  * Finds what the sync's `users` snapshot changes, without writing anything permanent but people
  * that did not exist (inside the caller's transaction). Records are compared with the instance's
- * accounts by key and digest (`staged_keys` against `app_accounts.digest`), so only records that
+ * accounts by key and digest (the sync's keys table against `app_accounts.digest`), so only records that
  * are new or differ are read from the page JSON and compared field by field (`user_diff`); each
  * is linked to a directory person by email. Accounts absent from the snapshot are
  * `missing_accounts`. Returns the counts and what the mass-deactivation guard needs.
@@ -25,14 +25,14 @@ export async function stageUsers(
   ctx: ApplyContext,
   options: { stagedKeys: number; repeatedIds: boolean },
 ): Promise<StagedUsers> {
-  const { trx, h, tenantId, instanceId, syncId } = ctx;
+  const { trx, h, tenantId, syncId } = ctx;
   // Records received: distinct ids. The upload counted the keys; only a sync where an id came in
   // more than one page needs them deduplicated (the last version wins) and counted again.
   let received = options.stagedKeys;
   if (options.repeatedIds) {
     await dropSupersededKeys(trx, tenantId, syncId);
-    const counted = await sql<{ n: number | string }>`select count(*) as n from staged_keys
-      where tenant_id = ${tenantId} and sync_id = ${syncId}`.execute(trx);
+    const counted = await sql<{ n: number | string }>`select count(*) as n from ${keysTable(syncId)}
+      where tenant_id = ${tenantId}`.execute(trx);
     received = Number(counted.rows[0]?.n ?? 0);
   }
   await compareKeys(ctx);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ApplyContext } from './apply-context.js';
+import { keysTable } from './staged-keys.js';
 
 /**
  * Compares a sync's staged keys with the instance's accounts, into two temp tables:
@@ -16,7 +17,7 @@ export async function compareKeys(ctx: ApplyContext): Promise<void> {
 }
 
 /**
- * SQLite: two passes in key order on both sides (the staged keys' primary key and the accounts'
+ * SQLite: two passes in key order on both sides (the keys table's primary key and the accounts'
  * (tenant, instance, external id) index), each an index walk rather than a sort.
  */
 async function compareOnSqlite(ctx: ApplyContext): Promise<void> {
@@ -25,9 +26,9 @@ async function compareOnSqlite(ctx: ApplyContext): Promise<void> {
     trx,
     'user_candidates',
     sql`select k.external_id, k.page, k.pos, k.digest, a.id as account_id
-        from staged_keys k
+        from ${keysTable(syncId)} k
         left join app_accounts a on a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = k.external_id
-        where k.tenant_id = ${tenantId} and k.sync_id = ${syncId}
+        where k.tenant_id = ${tenantId}
           and (a.id is null or a.digest is null or a.digest <> k.digest or a.person_id is null)`,
   );
   // The anti-join first, on the accounts' index alone; only the absent accounts' rows are read.
@@ -37,8 +38,8 @@ async function compareOnSqlite(ctx: ApplyContext): Promise<void> {
     sql`select m.id, m.external_id, m.email, m.person_id, m.status from app_accounts m
         where m.rowid in (select a.rowid from app_accounts a
           where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId}
-            and not exists (select 1 from staged_keys k
-              where k.tenant_id = ${tenantId} and k.sync_id = ${syncId} and k.external_id = a.external_id))
+            and not exists (select 1 from ${keysTable(syncId)} k
+              where k.tenant_id = ${tenantId} and k.external_id = a.external_id))
         and m.status <> 'inactive'`,
   );
 }
@@ -54,8 +55,8 @@ async function compareOnPostgres(ctx: ApplyContext): Promise<void> {
     'user_delta',
     sql`select k.external_id, k.page, k.pos, k.digest, a.id as account_id, a.external_id as account_external_id,
           a.email, a.person_id, a.status
-        from (select external_id, page, pos, digest from staged_keys
-              where tenant_id = ${tenantId} and sync_id = ${syncId}) k
+        from (select external_id, page, pos, digest from ${keysTable(syncId)}
+              where tenant_id = ${tenantId}) k
         full join (select id, external_id, digest, email, person_id, status from app_accounts
               where tenant_id = ${tenantId} and instance_id = ${instanceId}) a on a.external_id = k.external_id
         where (k.external_id is null and a.status <> 'inactive')

@@ -1,5 +1,35 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Dialect, Executor } from '../../platform/db/db.js';
+
+/**
+ * The table of a sync's staged keys, `staged_keys_<sync id>`: one table per sync, created with the
+ * sync and dropped when it ends (dropping a table costs next to nothing; deleting a million rows
+ * cost as much as a finish, and left PostgreSQL a million dead rows and statistics that no longer
+ * describe the table). Every row still carries its tenant, which leads the key.
+ */
+export function keysTable(syncId: string): RawBuilder<unknown> {
+  if (!/^syn_[0-9a-z]{26}$/.test(syncId)) throw new Error(`Not a sync id: ${syncId}`);
+  return sql.id(`staged_keys_${syncId}`);
+}
+
+/**
+ * Creates a sync's keys table (call in the transaction that creates the sync). The key is the
+ * table's only index, in id order as a finish reads them, and ends with page and position so
+ * every version of a record is kept (a re-sent page replaces exactly its own rows, and the last
+ * page wins for an id sent twice). On SQLite the rows are the key's b-tree itself.
+ */
+export async function createKeysTable(trx: Executor, dialect: Dialect, syncId: string): Promise<void> {
+  await sql`create table ${keysTable(syncId)} (tenant_id text not null, external_id text not null,
+    page integer not null, pos integer not null, digest bigint not null,
+    primary key (tenant_id, external_id, page, pos))${dialect === 'sqlite' ? sql` without rowid` : sql``}`.execute(
+    trx,
+  );
+}
+
+/** Drops a sync's keys table, if it has one. */
+export async function dropKeysTable(db: Executor, syncId: string): Promise<void> {
+  await sql`drop table if exists ${keysTable(syncId)}`.execute(db);
+}
 
 /**
  * A digest of a record as sent (its JSON text): cyrb53, 53 bits, an exact integer on both stores.
@@ -61,23 +91,29 @@ export async function stageUserKeys(
   const { tenantId, syncId, page } = input;
   const { ids, positions, digests } = pageKeys(input.records, input.texts);
   if (ids.length === 0) return;
+  const table = keysTable(syncId);
   let repeated: { rows: unknown[] };
   if (dialect === 'postgres') {
-    await sql`insert into staged_keys (tenant_id, sync_id, external_id, page, pos, digest)
-      select ${tenantId}, ${syncId}, u.external_id, ${page}, u.pos, u.digest
+    await sql`insert into ${table} (tenant_id, external_id, page, pos, digest)
+      select ${tenantId}, u.external_id, ${page}, u.pos, u.digest
       from unnest(${ids}::text[], ${positions}::integer[], ${digests}::bigint[]) as u(external_id, pos, digest)`.execute(
       trx,
     );
-    repeated = await sql`select 1 from staged_keys where tenant_id = ${tenantId} and sync_id = ${syncId}
-      and external_id = any(${ids}::text[]) and page <> ${page} limit 1`.execute(trx);
+    // One index probe per id, as a correlated subquery the planner cannot turn into a join: its
+    // statistics for this table are always stale (it fills up during a sync), and with them it
+    // scanned every key of the sync for each id of the page.
+    repeated = await sql`select 1 from unnest(${ids}::text[]) as u(id)
+      where (select 1 from ${table} k where k.tenant_id = ${tenantId} and k.external_id = u.id
+        and k.page <> ${page} limit 1) is not null
+      limit 1`.execute(trx);
   } else {
     // One JSON parameter: binding thousands of values costs more than SQLite reading them back.
     const rows = JSON.stringify(ids.map((id, i) => [id, positions[i], digests[i]]));
-    await sql`insert into staged_keys (tenant_id, sync_id, external_id, page, pos, digest)
-      select ${tenantId}, ${syncId}, value ->> 0, ${page}, value ->> 1, value ->> 2 from json_each(${rows})`.execute(
+    await sql`insert into ${table} (tenant_id, external_id, page, pos, digest)
+      select ${tenantId}, value ->> 0, ${page}, value ->> 1, value ->> 2 from json_each(${rows})`.execute(
       trx,
     );
-    repeated = await sql`select 1 from staged_keys where tenant_id = ${tenantId} and sync_id = ${syncId}
+    repeated = await sql`select 1 from ${table} where tenant_id = ${tenantId}
       and external_id in (select value from json_each(${JSON.stringify(ids)})) and page <> ${page} limit 1`.execute(
       trx,
     );
@@ -97,14 +133,18 @@ export async function unstagePageKeys(
   input: { tenantId: string; syncId: string; page: number },
 ): Promise<void> {
   const { tenantId, syncId, page } = input;
-  const ids =
-    dialect === 'postgres'
-      ? sql`select j.value ->> 'id' from sync_pages p cross join lateral jsonb_array_elements(p.data) j`
-      : sql`select cast(json_extract(j.value, '$.id') as text) from sync_pages p, json_each(p.data) j`;
+  const table = keysTable(syncId);
+  const storedPage = sql`p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = 'snapshot'
+    and p.entity = 'users' and p.page = ${page}`;
+  // By key, one probe per id of the stored page (the page number alone is no index's prefix).
   const deleted =
-    await sql`delete from staged_keys where tenant_id = ${tenantId} and sync_id = ${syncId} and page = ${page}
-    and external_id in (${ids} where p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = 'snapshot'
-      and p.entity = 'users' and p.page = ${page})`.execute(trx);
+    dialect === 'postgres'
+      ? await sql`delete from ${table} k using (select j.value ->> 'id' as id from sync_pages p
+            cross join lateral jsonb_array_elements(p.data) j where ${storedPage}) u
+          where k.tenant_id = ${tenantId} and k.external_id = u.id and k.page = ${page}`.execute(trx)
+      : await sql`delete from ${table} where tenant_id = ${tenantId} and page = ${page}
+          and external_id in (select cast(json_extract(j.value, '$.id') as text) from sync_pages p, json_each(p.data) j
+            where ${storedPage})`.execute(trx);
   const count = Number(deleted.numAffectedRows ?? 0);
   if (count > 0)
     await sql`update syncs set staged_keys = staged_keys - ${count} where tenant_id = ${tenantId} and id = ${syncId}`.execute(
@@ -117,31 +157,8 @@ export async function unstagePageKeys(
  * position) of each id, so the last page wins. Run inside the finish transaction.
  */
 export async function dropSupersededKeys(trx: Executor, tenantId: string, syncId: string): Promise<void> {
-  await sql`delete from staged_keys where tenant_id = ${tenantId} and sync_id = ${syncId} and exists (
-      select 1 from staged_keys k where k.tenant_id = staged_keys.tenant_id and k.sync_id = staged_keys.sync_id
-        and k.external_id = staged_keys.external_id
-        and (k.page > staged_keys.page or (k.page = staged_keys.page and k.pos > staged_keys.pos)))`.execute(
-    trx,
-  );
-}
-
-/**
- * Deletes up to `count` of a sync's staged keys, the first in key order (a contiguous run of the
- * key's b-tree), in one statement; returns whether any are left. Cleanup runs in such slices so
- * other writers get their turn between them.
- */
-export async function deleteStagedKeys(
-  db: Executor,
-  tenantId: string,
-  syncId: string,
-  count: number,
-): Promise<boolean> {
-  const { rows } = await sql<{ external_id: string }>`select external_id from staged_keys
-    where tenant_id = ${tenantId} and sync_id = ${syncId} order by external_id limit 1 offset ${count - 1}`.execute(
-    db,
-  );
-  const last = rows[0]?.external_id;
-  await sql`delete from staged_keys where tenant_id = ${tenantId} and sync_id = ${syncId}
-    ${last === undefined ? sql`` : sql`and external_id <= ${last}`}`.execute(db);
-  return last !== undefined;
+  const table = keysTable(syncId);
+  await sql`delete from ${table} as d where d.tenant_id = ${tenantId} and exists (
+      select 1 from ${table} k where k.tenant_id = d.tenant_id and k.external_id = d.external_id
+        and (k.page > d.page or (k.page = d.page and k.pos > d.pos)))`.execute(trx);
 }

@@ -12,8 +12,7 @@ import { getInstanceRow } from '../instances/instances.service.js';
 import { applySync } from './apply-sync.js';
 import { applyInWorker } from './apply-worker.js';
 import { type SnapshotEntity, validateRecords } from './records.schema.js';
-import { createStagedCleanup } from './staged-cleanup.js';
-import { stageUserKeys, unstagePageKeys } from './staged-keys.js';
+import { createKeysTable, dropKeysTable, stageUserKeys, unstagePageKeys } from './staged-keys.js';
 import type { IngestSettings, Sync, SyncResult, SyncStats } from './syncs.types.js';
 
 export const FINISH_JOB = 'sync.finish';
@@ -80,23 +79,20 @@ export function createSyncsService(deps: {
   sqliteWorker?: { dataDir: string; logLevel: string };
 }) {
   const db: Db = deps.store.db;
-  const cleanup = createStagedCleanup({ db, queue: deps.queue });
 
   deps.queue.register<{ syncId: string }>({
     name: FINISH_JOB,
     retryLimit: 3,
     backoffMs: 5000,
-    handler: async (payload, context) => {
-      await (deps.sqliteWorker
+    handler: (payload, context) =>
+      deps.sqliteWorker
         ? applyInWorker({
             ...deps.sqliteWorker,
             settings: deps.settings,
             tenantId: context.tenantId,
             syncId: payload.syncId,
           })
-        : applySync(deps, context.tenantId, payload.syncId));
-      await cleanup.afterSync(context.tenantId, payload.syncId);
-    },
+        : applySync(deps, context.tenantId, payload.syncId),
   });
 
   async function requireRunning(actor: Actor, instanceId: string, syncId: string) {
@@ -181,6 +177,7 @@ export function createSyncsService(deps: {
             created_by: actor.id,
           })
           .execute();
+        await createKeysTable(trx, deps.store.dialect, syncId);
         return syncId;
       });
       return toSync(db, await loadSync(db, actor.tenantId, instanceId, id));
@@ -359,6 +356,7 @@ export function createSyncsService(deps: {
           .where('tenant_id', '=', actor.tenantId)
           .where('sync_id', '=', syncId)
           .execute();
+        await dropKeysTable(trx, syncId);
         await recordEvents(trx, actor.tenantId, [
           {
             type: 'sync.failed',
@@ -374,7 +372,6 @@ export function createSyncsService(deps: {
           details: { instanceId: found.instance_id },
         });
       });
-      await cleanup.afterSync(actor.tenantId, syncId);
       return toSync(db, await loadSync(db, actor.tenantId, found.instance_id, syncId));
     },
 
@@ -409,6 +406,7 @@ export function createSyncsService(deps: {
             .where('tenant_id', '=', s.tenant_id)
             .where('sync_id', '=', s.id)
             .execute();
+          await dropKeysTable(trx, s.id);
           await recordEvents(trx, s.tenant_id, [
             {
               type: 'sync.failed',
@@ -419,13 +417,9 @@ export function createSyncsService(deps: {
           ]);
           expired++;
         });
-        await cleanup.afterSync(s.tenant_id, s.id);
       }
       return expired;
     },
-
-    /** Queues the cleanup of staged keys that ended syncs left behind (e.g. across a crash). */
-    sweepStaged: (): Promise<number> => cleanup.sweep(),
 
     /**
      * Freshness per source (instance) and entity: the time its data is complete as of, and the

@@ -233,20 +233,10 @@ export interface SyncsTable {
   stats: Json;
   result: Json;
   created_by: string | null;
-  /** How many staged_keys rows this sync has (0 once the cleanup job has deleted them). */
+  /** How many users record keys the sync staged (see staged-keys.ts). */
   staged_keys: Flag;
   /** 1 when some users record id came in more than one page (the last page wins at finish). */
   repeated_ids: Flag;
-}
-
-/** Where each uploaded users record of a sync sits, with a digest of its fields (migration 010). */
-export interface StagedKeysTable {
-  tenant_id: string;
-  sync_id: string;
-  external_id: string;
-  page: number;
-  pos: number;
-  digest: number;
 }
 
 export interface SyncPagesTable {
@@ -546,7 +536,6 @@ export interface Database {
   activities: ActivitiesTable;
   syncs: SyncsTable;
   sync_pages: SyncPagesTable;
-  staged_keys: StagedKeysTable;
   freshness: FreshnessTable;
   app_roles: AppRolesTable;
   webhooks: WebhooksTable;
