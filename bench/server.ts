@@ -46,7 +46,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
       ...process.env,
       PORT: String(port),
       DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       SIGHTLINE_ADMIN_TOKEN: token,
       SIGHTLINE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       RATE_LIMIT_MAX: '100000000',
@@ -120,7 +120,7 @@ export async function startPostgres(): Promise<{ url: string; stop(): void } | u
     '-D',
     join(dir, 'data'),
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off ${process.env.BENCH_PG_OPTS ?? ''}`,
     '-l',
     join(dir, 'log'),
     '-w',
@@ -130,6 +130,7 @@ export async function startPostgres(): Promise<{ url: string; stop(): void } | u
   return {
     url: `postgres://postgres@127.0.0.1:${port}/sightline`,
     stop() {
+      if (process.env.BENCH_PG_LOG) execFileSync('cp', [join(dir, 'log'), process.env.BENCH_PG_LOG]);
       try {
         run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
       } finally {

@@ -64,6 +64,9 @@ async function guardHold(
   };
 }
 
+/** Account rows written by one apply past which PostgreSQL's planner statistics are refreshed. */
+const STATS_REFRESH_ROWS = 20_000;
+
 class Held extends Error {
   constructor(readonly hold: HoldInfo) {
     super('held by the mass-deactivation guard');
@@ -99,6 +102,8 @@ export async function applySync(
     .executeTakeFirstOrThrow();
   const h = dialectHelpers(deps.store.dialect);
   const started = Date.now();
+  /** Account rows the apply wrote (created, updated, deactivated). */
+  let written = 0;
   try {
     await db.transaction().execute(async (trx) => {
       const now = nowIso();
@@ -195,6 +200,8 @@ export async function applySync(
         payload: { sync_id: syncId, instance_id: instance.id, app_id: instance.app_id, counts },
       });
       result.events = tally.events + events.length;
+      const users = result.entities.users;
+      written = users ? users.created + users.updated + users.deactivated : 0;
       await recordEvents(trx, tenantId, events);
       // Apps' derived figures (users, licenses, cost): this instance's app, or every app of the
       // tenant when the snapshot carried apps, contracts or spend that may name other apps.
@@ -227,6 +234,13 @@ export async function applySync(
       await dropTempTables(trx, deps.store.dialect);
     });
     deps.log.info({ tenantId, syncId, ms: Date.now() - started }, 'sync applied');
+    if (deps.store.dialect === 'postgres' && written >= STATS_REFRESH_ROWS) {
+      // After a bulk change the planner's statistics describe the tables as they were (autovacuum
+      // catches up only later): a next finish then hash-joined every account of the tenant where
+      // it should look rows up by key. The finish has committed; this only delays the next job.
+      await sql`analyze app_accounts`.execute(db);
+      await sql`analyze people`.execute(db);
+    }
   } catch (error) {
     await dropTempTables(db, deps.store.dialect).catch(() => undefined);
     if (error instanceof Held) {
