@@ -7,6 +7,7 @@ import { type DemoSummary, generateDemo, generateDemoIfEmpty } from './modules/d
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { openStore } from './platform/db/db.js';
 import { createLogger } from './platform/log/log.js';
+import { boundHeapGrowth } from './platform/runtime/heap.js';
 
 const program = new Command();
 program.name('sightline').description('Sightline: the system of record for your SaaS estate');
@@ -59,6 +60,7 @@ program
   .description('Migrate the database and start the server')
   .option('--demo', 'fill the default tenant with demo data if it has no people yet (env DEMO=true)')
   .action(async (opts: { demo?: boolean }) => {
+    boundHeapGrowth();
     const cfg = config();
     const app = await createApp(cfg);
     const tenant = opts.demo || cfg.demo ? await app.services.tenants.find('default') : undefined;

@@ -78,15 +78,17 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
       .orderBy('external_id')
       .execute();
 
-  /** The sync's keys table's row count, or null once it is dropped. */
-  const stagedKeys = async (syncId: string): Promise<number | null> => {
+  /** A table's row count, or null when there is no such table. */
+  const rowCount = async (table: string): Promise<number | null> => {
     const tables = await t.app.store.db.introspection.getTables();
-    if (!tables.some((table) => table.name === `staged_keys_${syncId}`)) return null;
-    const { rows } = await sql<{
-      n: number | string;
-    }>`select count(*) as n from ${sql.id(`staged_keys_${syncId}`)}`.execute(t.app.store.db);
+    if (!tables.some((found) => found.name === table)) return null;
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.id(table)}`.execute(
+      t.app.store.db,
+    );
     return Number(rows[0]?.n);
   };
+  /** The sync's keys table's row count, or null once it is dropped (or kept as its instance's). */
+  const stagedKeys = (syncId: string) => rowCount(`staged_keys_${syncId}`);
 
   it('keeps the last page’s version of an id sent twice, and the earlier one when that page is re-sent without it', async () => {
     const id = await newInstance('Repeats');
@@ -144,13 +146,16 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
     const same = await push(id, data);
     expect(same.result?.entities.users).toMatchObject({ received: 8, created: 0, updated: 0, unchanged: 8 });
     expect(await accounts(id)).toEqual(before);
-    // Accounts written without a digest (e.g. before digests existed) are compared field by field:
-    // nothing changed, so nothing counts as updated, and the digest is recorded.
+    // The applied snapshot's keys are kept as the instance's, for the next finish to compare with.
+    expect(await rowCount(`instance_keys_${id}`)).toBe(8);
+    // Accounts written without a digest, and no kept keys (as before digests existed), are compared
+    // field by field: nothing changed, so nothing counts as updated, and the digests are recorded.
     await t.app.store.db
       .updateTable('app_accounts')
       .set({ digest: null })
       .where('instance_id', '=', id)
       .execute();
+    await sql`drop table ${sql.id(`instance_keys_${id}`)}`.execute(t.app.store.db);
     const compared = await push(id, data);
     expect(compared.result?.entities.users).toMatchObject({ received: 8, updated: 0, unchanged: 8 });
     expect((await accounts(id)).map((a) => a.digest)).toEqual(before.map((a) => a.digest));

@@ -15,11 +15,12 @@ import {
 } from './apply-directory.js';
 import { applyActivities, applyTransactions } from './apply-facts.js';
 import { applyUsers, countActiveAccounts, stageUsers } from './apply-users.js';
-import { dropKeysTable } from './staged-keys.js';
+import { dropKeysTable, keepAsInstanceKeys } from './staged-keys.js';
 import type { HoldInfo, IngestSettings, SyncResult, SyncStats } from './syncs.types.js';
 
 /** Temp tables of the apply steps. PostgreSQL drops them at commit; SQLite keeps them per connection. */
 const tempTables = [
+  'gone_keys',
   'user_delta',
   'user_candidates',
   'stage_users',
@@ -209,8 +210,10 @@ export async function applySync(
         ['applications', 'contracts', 'transactions'].includes(s.entity),
       );
       await refreshAppFigures(trx, tenantId, touchesOtherApps ? undefined : [instance.app_id]);
-      // Staged data has served its purpose; the page rows stay for the counts.
-      await dropKeysTable(trx, syncId);
+      // Staged data has served its purpose; the page rows stay for the counts. The keys of an
+      // applied users snapshot are kept as the instance's, for the next finish to compare with.
+      if (has('snapshot', 'users')) await keepAsInstanceKeys(trx, syncId, instance.id);
+      else await dropKeysTable(trx, syncId);
       await trx
         .updateTable('sync_pages')
         .set({ data: null })

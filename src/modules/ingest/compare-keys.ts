@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ApplyContext } from './apply-context.js';
-import { keysTable } from './staged-keys.js';
+import { hasInstanceKeys, instanceKeysTable, keysTable } from './staged-keys.js';
 
 /**
  * Compares a sync's staged keys with the instance's accounts, into two temp tables:
@@ -12,8 +12,44 @@ import { keysTable } from './staged-keys.js';
  * gets the shape it runs best.
  */
 export async function compareKeys(ctx: ApplyContext): Promise<void> {
-  if (ctx.h.dialect === 'postgres') await compareOnPostgres(ctx);
+  if (await hasInstanceKeys(ctx.trx, ctx.h.dialect, ctx.instanceId)) await compareWithLastSnapshot(ctx);
+  else if (ctx.h.dialect === 'postgres') await compareOnPostgres(ctx);
   else await compareOnSqlite(ctx);
+}
+
+/**
+ * With the keys of the instance's last applied snapshot: the new keys against those, two narrow
+ * tables read in the same order, and accounts looked up by key only for the records that differ
+ * or are gone (a correlated lookup each: their statistics may be stale after a large apply).
+ */
+async function compareWithLastSnapshot(ctx: ApplyContext): Promise<void> {
+  const { trx, h, tenantId, instanceId, syncId } = ctx;
+  const last = instanceKeysTable(instanceId);
+  const account = (key: string) => sql`(select a.id from app_accounts a
+    where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = ${sql.ref(key)})`;
+  await h.createTempAs(
+    trx,
+    'user_candidates',
+    sql`select k.external_id, k.page, k.pos, k.digest, ${account('k.external_id')} as account_id
+        from ${keysTable(syncId)} k
+        left join ${last} p on p.tenant_id = k.tenant_id and p.external_id = k.external_id
+        where k.tenant_id = ${tenantId} and (p.external_id is null or p.digest <> k.digest)`,
+  );
+  await h.createTempAs(
+    trx,
+    'gone_keys',
+    sql`select ${account('p.external_id')} as id from ${last} p
+        where p.tenant_id = ${tenantId} and not exists (select 1 from ${keysTable(syncId)} k
+          where k.tenant_id = p.tenant_id and k.external_id = p.external_id)`,
+  );
+  await h.createTempAs(
+    trx,
+    'missing_accounts',
+    sql`select m.id, m.external_id, m.email, m.person_id, m.status from gone_keys g
+        join app_accounts m on m.tenant_id = ${tenantId} and m.id = g.id
+        where m.status <> 'inactive'`,
+  );
+  if (h.dialect === 'postgres') await sql`analyze missing_accounts (id)`.execute(trx);
 }
 
 /**

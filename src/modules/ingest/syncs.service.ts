@@ -225,11 +225,7 @@ export function createSyncsService(deps: {
       }
       const now = nowIso();
       const isUsers = input.kind === 'snapshot' && input.entity === 'users';
-      // Users records are digested as sent: each one's JSON text, joined into the page's.
-      const texts = isUsers ? input.data.map((record) => JSON.stringify(record)) : [];
-      const data = dialectHelpers(deps.store.dialect).pageData(
-        isUsers ? `[${texts.join(',')}]` : JSON.stringify(input.data),
-      );
+      const data = dialectHelpers(deps.store.dialect).pageData(JSON.stringify(input.data));
       const store = async (ex: Executor) => {
         await ex
           .insertInto('sync_pages')
@@ -268,7 +264,6 @@ export function createSyncsService(deps: {
           syncId: input.syncId,
           page: input.page,
           records: input.data,
-          texts,
         });
       });
     },

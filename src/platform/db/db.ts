@@ -118,7 +118,7 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('foreign_keys = ON');
   // A sync apply (worker thread) may hold the write lock for seconds: writers wait, readers don't.
   sqlite.pragma('busy_timeout = 30000');
-  sqlite.pragma('cache_size = -32000');
+  sqlite.pragma('cache_size = -16000');
   return makeStore(
     new Kysely<Database>({ dialect: sqliteDialect({ database: withStatementCache(sqlite) }) }),
     'sqlite',
