@@ -25,6 +25,12 @@ export async function compareKeys(ctx: ApplyContext): Promise<void> {
 async function compareWithLastSnapshot(ctx: ApplyContext): Promise<void> {
   const { trx, h, tenantId, instanceId, syncId } = ctx;
   const last = instanceKeysTable(instanceId);
+  if (h.dialect === 'postgres') {
+    // Neither table was ever analyzed: without statistics PostgreSQL probes one into the other a
+    // million times instead of joining them in one pass (2.5 s, not 0.5).
+    await sql`analyze ${keysTable(syncId)}`.execute(trx);
+    await sql`analyze ${last}`.execute(trx);
+  }
   const account = (key: string) => sql`(select a.id from app_accounts a
     where a.tenant_id = ${tenantId} and a.instance_id = ${instanceId} and a.external_id = ${sql.ref(key)})`;
   await h.createTempAs(
