@@ -38,6 +38,8 @@ export interface ImportResult {
 
 export const IMPORT_JOB = 'parsing.import';
 const PAGE = 1000;
+/** Page uploads an import keeps in flight while it reads on. */
+const UPLOADS_IN_FLIGHT = 3;
 const MAX_LISTED_ERRORS = 1000;
 
 /**
@@ -219,6 +221,7 @@ export function createParsingsService(deps: {
     payload: { parsingId: string; appName: string; mapping: Record<string, string> },
     tenantId: string,
   ) {
+    const started = Date.now();
     const parsing = await load(tenantId, payload.parsingId);
     const actor = systemActor(tenantId, 'file import');
     const earlier = parsing.syncId ? await syncOf(tenantId, parsing.syncId) : undefined;
@@ -248,16 +251,17 @@ export function createParsingsService(deps: {
     const entity = target.entity === 'licenses' ? 'users' : target.entity;
     let page: Record<string, unknown>[] = [];
     let pageNo = 0;
-    // One page is uploaded while the next is read and checked (the database stores one page while
-    // this process parses the next); never more than one in flight.
-    let inFlight: Promise<unknown> = Promise.resolve();
+    // Pages are uploaded while the next ones are read and checked: a few at a time, so a store
+    // that takes several writers (PostgreSQL) stores them in parallel; SQLite takes them in turn.
+    const uploads: Promise<unknown>[] = [];
     const flush = async () => {
       if (page.length === 0 && pageNo > 0) return;
       pageNo++;
       const data = page;
       page = [];
-      await inFlight;
-      inFlight = deps.syncs.uploadPage(actor, {
+      // The oldest upload first: a failed one stops the import here.
+      while (uploads.length >= UPLOADS_IN_FLIGHT) await uploads.shift();
+      const upload = deps.syncs.uploadPage(actor, {
         instanceId: instance.id,
         syncId: sync.id,
         // `direct` targets (licenses, people) returned above; `kind` and `entity` only narrow types.
@@ -268,7 +272,8 @@ export function createParsingsService(deps: {
         // Every record passed validateRecords in the loop below.
         checked: true,
       });
-      inFlight.catch(() => undefined); // awaited by the next flush or below
+      upload.catch(() => undefined); // awaited by a later flush or below
+      uploads.push(upload);
     };
     const mapping = payload.mapping;
     const seen = new Map<string, number>();
@@ -304,9 +309,9 @@ export function createParsingsService(deps: {
         if (page.length === PAGE) await flush();
       }
       await flush();
-      await inFlight;
+      for (const upload of uploads) await upload;
     } catch (error) {
-      await inFlight.catch(() => undefined);
+      await Promise.allSettled(uploads);
       // Leave no running sync behind: it would refuse every later sync of the app's instance (409).
       await deps.syncs.cancel(actor, sync.id).catch(() => undefined);
       throw error;
@@ -321,6 +326,10 @@ export function createParsingsService(deps: {
     }
     await setState(tenantId, parsing.id, { status: 'applying', result, sync_id: sync.id });
     await deps.syncs.finish(actor, instance.id, sync.id, { wait: false });
+    deps.log.info(
+      { parsingId: parsing.id, syncId: sync.id, rows: result.rows, pages: pageNo, ms: Date.now() - started },
+      'file import handed to its sync',
+    );
   }
 
   deps.queue.register<{ parsingId: string; appName: string; mapping: Record<string, string> }>({

@@ -9,6 +9,8 @@ export interface StagedUsers extends UserFigures {
   missing: number;
   /** Active accounts this snapshot deactivates (missing, or sent as no longer active). */
   deactivating: number;
+  /** Records compared field by field with an existing account (each is written). */
+  compared: number;
 }
 
 const t = (name: string) => sql.id(name);
@@ -70,7 +72,16 @@ export async function stageUsers(
           case when a.id is not null and a.email_lc = s.email_lc then a.person_id end as person_id,
           case when a.id is not null and (${changedCondition(h, 's', 'a')}) then 1 else 0 end as is_changed
         from stage_users s
-        left join app_accounts a on a.tenant_id = ${tenantId} and a.id = s.account_id`,
+        ${
+          h.dialect === 'postgres'
+            ? // A lookup by key per row that has an account (the limit keeps the planner from
+              // turning it back into a join: it hashed every account of the tenant, a second even
+              // after a baseline, where no row has one).
+              sql`left join lateral (select * from app_accounts x
+                  where s.account_id is not null and x.tenant_id = ${tenantId} and x.id = s.account_id
+                  limit 1) a on true`
+            : sql`left join app_accounts a on a.tenant_id = ${tenantId} and a.id = s.account_id`
+        }`,
   );
   if (h.dialect === 'postgres') {
     // Temp tables are never auto-analyzed: without statistics the planner guesses their size.
@@ -121,11 +132,12 @@ export async function stageUsers(
     await sql`update user_diff set person_id = (select b.person_id from people_by_email b where b.email_lc = user_diff.email_lc)
               where person_id is null`.execute(trx);
   }
-  const figures = await sql<UserFigures & { missing_active: number; missing: number }>`
+  const figures = await sql<UserFigures & { missing_active: number; missing: number; compared: number }>`
     select d.*,
       (select count(*) from missing_accounts where status = 'active') as missing_active,
       (select count(*) from missing_accounts) as missing
     from (select coalesce(sum(case when account_id is null then 1 else 0 end), 0) as created,
+            count(account_id) as compared,
             coalesce(sum(is_changed), 0) as updated,
             coalesce(sum(case when old_status = 'active' and status <> 'active' then 1 else 0 end), 0) as turning_inactive,
             coalesce(sum(case when old_status <> 'active' and status = 'active' then 1 else 0 end), 0) as reactivated
@@ -140,6 +152,7 @@ export async function stageUsers(
     reactivated: n(row?.reactivated),
     missing: n(row?.missing),
     deactivating: n(row?.missing_active) + n(row?.turning_inactive),
+    compared: n(row?.compared),
   };
 }
 
@@ -152,6 +165,40 @@ export async function countActiveAccounts(ctx: ApplyContext, limit: number): Pro
     where tenant_id = ${ctx.tenantId} and instance_id = ${ctx.instanceId} and status = 'active'
     limit ${limit}) x`.execute(ctx.trx);
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Writes every compared record with an account: it differs from the account's last record (a
+ * significant change, a newer last use, a new person link) or its digest was unknown. The indexed
+ * columns (status, person) are written only where they change: writing one, even to the value it
+ * has, rewrites its index entries (three times the cost of the row alone).
+ */
+async function updateCompared(ctx: ApplyContext): Promise<void> {
+  const { trx, h, tenantId, now } = ctx;
+  const fields = sql`email = d.email, email_lc = d.email_lc, name = d.name, role = d.role, license = d.license,
+    attributes = d.attributes, digest = d.digest, updated_at = ${now},
+    last_used_at = coalesce(d.last_used_at, app_accounts.last_used_at)`;
+  const links = sql`person_id = d.person_id, status = d.status,
+    deactivated_at = case when d.status = 'active' then null
+                          when app_accounts.status = 'active' then cast(${now} as text)
+                          else app_accounts.deactivated_at end`;
+  const relinked = sql`(${h.differs(sql`d.person_id`, sql`d.old_person_id`)} or ${h.differs(sql`d.status`, sql`d.old_status`)})`;
+  if (h.dialect === 'postgres') {
+    await sql`update app_accounts set ${fields}, ${links} from user_diff d
+              where app_accounts.tenant_id = ${tenantId} and app_accounts.id = d.account_id
+                and d.account_id is not null`.execute(trx);
+  } else {
+    // SQLite plans UPDATE … FROM as a scan of app_accounts unless the rows are named by key.
+    await sql`create index user_diff_account_ix on ${t('user_diff')} (account_id)`.execute(trx);
+    await sql`update app_accounts set ${fields} from user_diff d
+              where app_accounts.tenant_id = ${tenantId}
+                and app_accounts.id in (select account_id from user_diff where account_id is not null)
+                and app_accounts.id = d.account_id`.execute(trx);
+    await sql`update app_accounts set ${links} from user_diff d
+              where app_accounts.tenant_id = ${tenantId}
+                and app_accounts.id in (select account_id from user_diff d where d.account_id is not null and ${relinked})
+                and app_accounts.id = d.account_id`.execute(trx);
+  }
 }
 
 interface UserFigures {
@@ -187,33 +234,8 @@ export async function applyUsers(ctx: ApplyContext, staged: StagedUsers): Promis
               cast(${now} as text), cast(${now} as text), case when status = 'active' then null else cast(${now} as text) end, digest
             from user_diff where account_id is null order by external_id`.execute(trx);
 
-  // Every compared record with an account is written: it differs from the account's last record
-  // (a significant change, a newer last use, a new person link) or its digest was unknown. The
-  // indexed columns (status, person) are written only where they change: writing one, even to
-  // the value it has, rewrites its index entries (three times the cost of the row alone).
-  const fields = sql`email = d.email, email_lc = d.email_lc, name = d.name, role = d.role, license = d.license,
-    attributes = d.attributes, digest = d.digest, updated_at = ${now},
-    last_used_at = coalesce(d.last_used_at, app_accounts.last_used_at)`;
-  const links = sql`person_id = d.person_id, status = d.status,
-    deactivated_at = case when d.status = 'active' then null
-                          when app_accounts.status = 'active' then cast(${now} as text)
-                          else app_accounts.deactivated_at end`;
-  const relinked = sql`(${h.differs(sql`d.person_id`, sql`d.old_person_id`)} or ${h.differs(sql`d.status`, sql`d.old_status`)})`;
-  if (h.dialect === 'postgres') {
-    await sql`update app_accounts set ${fields}, ${links} from user_diff d
-              where app_accounts.tenant_id = ${tenantId} and app_accounts.id = d.account_id`.execute(trx);
-  } else {
-    // SQLite plans UPDATE … FROM as a scan of app_accounts unless the rows are named by key.
-    await sql`create index user_diff_account_ix on ${t('user_diff')} (account_id)`.execute(trx);
-    await sql`update app_accounts set ${fields} from user_diff d
-              where app_accounts.tenant_id = ${tenantId}
-                and app_accounts.id in (select account_id from user_diff where account_id is not null)
-                and app_accounts.id = d.account_id`.execute(trx);
-    await sql`update app_accounts set ${links} from user_diff d
-              where app_accounts.tenant_id = ${tenantId}
-                and app_accounts.id in (select account_id from user_diff d where d.account_id is not null and ${relinked})
-                and app_accounts.id = d.account_id`.execute(trx);
-  }
+  // Nothing to update (a baseline, say): skipped, or PostgreSQL scans the accounts to plan a join.
+  if (staged.compared > 0) await updateCompared(ctx);
 
   // Deactivated for being absent: the digest is cleared, so the record is compared again when it
   // comes back (its account no longer matches it).

@@ -142,9 +142,9 @@ function pageKeys(records: readonly unknown[]): { ids: string[]; positions: numb
 
 /**
  * Stages the keys of a users snapshot page (call inside the page's transaction, after
- * unstagePageKeys when the page replaces one), counting them on the sync, and marks a sync whose
- * ids repeat another page so its finish keeps only the last version (dropSupersededKeys). Records
- * must already have passed the users schema.
+ * unstagePageKeys when the page replaces one). Returns how many it staged, and whether an id
+ * repeats another page's (the sync is then marked: its finish keeps only the last version, see
+ * dropSupersededKeys). Records must already have passed the users schema.
  */
 export async function stageUserKeys(
   trx: Executor,
@@ -155,10 +155,10 @@ export async function stageUserKeys(
     page: number;
     records: readonly unknown[];
   },
-): Promise<void> {
+): Promise<{ keys: number; repeated: boolean }> {
   const { tenantId, syncId, page } = input;
   const { ids, positions, digests } = pageKeys(input.records);
-  if (ids.length === 0) return;
+  if (ids.length === 0) return { keys: 0, repeated: false };
   const table = keysTable(syncId);
   let repeated: { rows: unknown[] };
   if (dialect === 'postgres') {
@@ -186,20 +186,19 @@ export async function stageUserKeys(
       trx,
     );
   }
-  await sql`update syncs set staged_keys = staged_keys + ${ids.length}${repeated.rows.length > 0 ? sql`, repeated_ids = 1` : sql``}
-    where tenant_id = ${tenantId} and id = ${syncId}`.execute(trx);
+  return { keys: ids.length, repeated: repeated.rows.length > 0 };
 }
 
 /**
  * Deletes the keys a users page staged, before the page is replaced (call in the page's
- * transaction, before the new page is stored): they are found from the ids in the stored page,
- * and no longer counted on the sync.
+ * transaction, before the new page is stored): they are found from the ids in the stored page.
+ * Returns how many it deleted.
  */
 export async function unstagePageKeys(
   trx: Executor,
   dialect: Dialect,
   input: { tenantId: string; syncId: string; page: number },
-): Promise<void> {
+): Promise<number> {
   const { tenantId, syncId, page } = input;
   const table = keysTable(syncId);
   const storedPage = sql`p.tenant_id = ${tenantId} and p.sync_id = ${syncId} and p.kind = 'snapshot'
@@ -213,11 +212,7 @@ export async function unstagePageKeys(
       : await sql`delete from ${table} where tenant_id = ${tenantId} and page = ${page}
           and external_id in (select cast(json_extract(j.value, '$.id') as text) from sync_pages p, json_each(p.data) j
             where ${storedPage})`.execute(trx);
-  const count = Number(deleted.numAffectedRows ?? 0);
-  if (count > 0)
-    await sql`update syncs set staged_keys = staged_keys - ${count} where tenant_id = ${tenantId} and id = ${syncId}`.execute(
-      trx,
-    );
+  return Number(deleted.numAffectedRows ?? 0);
 }
 
 /**

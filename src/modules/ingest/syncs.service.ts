@@ -226,8 +226,8 @@ export function createSyncsService(deps: {
       const now = nowIso();
       const isUsers = input.kind === 'snapshot' && input.entity === 'users';
       const data = dialectHelpers(deps.store.dialect).pageData(JSON.stringify(input.data));
-      const store = async (ex: Executor) => {
-        await ex
+      const storePage = (ex: Executor) =>
+        ex
           .insertInto('sync_pages')
           .values({
             tenant_id: actor.tenantId,
@@ -245,26 +245,34 @@ export function createSyncsService(deps: {
               .doUpdateSet({ data, record_count: input.data.length, received_at: now }),
           )
           .execute();
-        await ex
+      const touch = (
+        ex: Executor,
+        counts: { keys: number; repeated: boolean } = { keys: 0, repeated: false },
+      ) =>
+        ex
           .updateTable('syncs')
-          .set({ last_activity_at: now })
+          .set((eb) => ({
+            last_activity_at: now,
+            staged_keys: eb('staged_keys', '+', counts.keys),
+            ...(counts.repeated ? { repeated_ids: 1 } : {}),
+          }))
           .where('tenant_id', '=', actor.tenantId)
           .where('id', '=', input.syncId)
           .execute();
-      };
-      if (!isUsers) return store(db);
+      if (!isUsers) {
+        await storePage(db);
+        await touch(db);
+        return;
+      }
       // A users page also stages its keys, in the same transaction: the page and its keys are
-      // replaced together.
+      // replaced together. The sync's row is written last: concurrent pages of one sync wait for
+      // each other only there (PostgreSQL holds the row's lock until commit).
       await db.transaction().execute(async (trx) => {
         const page = { tenantId: actor.tenantId, syncId: input.syncId, page: input.page };
-        await unstagePageKeys(trx, deps.store.dialect, page);
-        await store(trx);
-        await stageUserKeys(trx, deps.store.dialect, {
-          tenantId: actor.tenantId,
-          syncId: input.syncId,
-          page: input.page,
-          records: input.data,
-        });
+        const unstaged = await unstagePageKeys(trx, deps.store.dialect, page);
+        await storePage(trx);
+        const staged = await stageUserKeys(trx, deps.store.dialect, { ...page, records: input.data });
+        await touch(trx, { keys: staged.keys - unstaged, repeated: staged.repeated });
       });
     },
 
