@@ -98,8 +98,11 @@ export const groupsRepo = {
   /** The ids among `ids` that are not people of the tenant (deleted ones count as absent). */
   async unknownPeople(db: Executor, dialect: Dialect, tenantId: string, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
+    // One primary-key probe per id, as a correlated subquery no planner turns into a join: with
+    // stale statistics (people loaded in bulk) PostgreSQL rescanned the tenant's people per id.
     const rows = await sql<{ id: string }>`select x.id from ${idsFrom(dialect, ids)} x
-      where not exists (select 1 from people p where p.tenant_id = ${tenantId} and p.id = x.id and p.deleted_at is null)
+      where (select 1 from people p where p.tenant_id = ${tenantId} and p.id = x.id and p.deleted_at is null
+        limit 1) is null
       limit 20`.execute(db);
     return rows.rows.map((r) => r.id);
   },
