@@ -3,13 +3,13 @@ import type { ApplyContext } from './apply-context.js';
 import { hasInstanceKeys, instanceKeysTable, keysTable } from './staged-keys.js';
 
 /**
- * Compares a sync's staged keys with the instance's accounts, into two temp tables:
- * `user_candidates` (external_id, page, pos, digest, account_id), the records that are new, differ
- * from the record their account was last written from, or whose account lost its person (a
- * missing account's digest is cleared, so it is compared again when it comes back); and
- * `missing_accounts` (id, external_id, email, person_id, status), the accounts not inactive that
- * the snapshot leaves out. Reading a million accounts is most of a finish's time, so each store
- * gets the shape it runs best.
+ * Compares a sync's staged keys with what the instance's accounts were written from, into two
+ * temp tables: `user_candidates` (external_id, page, pos, digest, account_id), the records that are
+ * new or differ from the record their account was last written from (a missing account's digest
+ * is cleared, so it is compared again when it comes back); and `missing_accounts` (id,
+ * external_id, email, person_id, status), the accounts not inactive that the snapshot leaves out.
+ * With the keys of the instance's last applied snapshot, those are compared; without (an instance
+ * whose accounts predate them), the accounts' own digests, in the shape each store runs best.
  */
 export async function compareKeys(ctx: ApplyContext): Promise<void> {
   if (await hasInstanceKeys(ctx.trx, ctx.h.dialect, ctx.instanceId)) await compareWithLastSnapshot(ctx);
@@ -59,7 +59,7 @@ async function compareWithLastSnapshot(ctx: ApplyContext): Promise<void> {
 }
 
 /**
- * SQLite: two passes in key order on both sides (the keys table's primary key and the accounts'
+ * Against the accounts, SQLite: two passes in key order on both sides (the keys table's primary key and the accounts'
  * (tenant, instance, external id) index), each an index walk rather than a sort.
  */
 async function compareOnSqlite(ctx: ApplyContext): Promise<void> {
@@ -87,7 +87,7 @@ async function compareOnSqlite(ctx: ApplyContext): Promise<void> {
 }
 
 /**
- * PostgreSQL: one full join (one hash join, each side read once) finds both the candidates and
+ * Against the accounts, PostgreSQL: one full join (one hash join, each side read once) finds both the candidates and
  * the missing accounts; two joins read the instance's accounts, the widest rows there are, twice.
  */
 async function compareOnPostgres(ctx: ApplyContext): Promise<void> {
