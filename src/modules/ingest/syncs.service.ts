@@ -1,5 +1,4 @@
-import type { Db, Executor, Store } from '../../platform/db/db.js';
-import { dialectHelpers } from '../../platform/db/dialect.js';
+import type { Db, Store } from '../../platform/db/db.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import { AppError, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
@@ -12,62 +11,12 @@ import { getInstanceRow } from '../instances/instances.service.js';
 import { applySync } from './apply-sync.js';
 import { applyInWorker } from './apply-worker.js';
 import { type SnapshotEntity, validateRecords } from './records.schema.js';
-import { createKeysTable, dropKeysTable, stageUserKeys, unstagePageKeys } from './staged-keys.js';
-import type { IngestSettings, Sync, SyncResult, SyncStats } from './syncs.types.js';
+import { createKeysTable, dropKeysTable } from './staged-keys.js';
+import { storePage } from './store-page.js';
+import { loadSync, toSync } from './sync-view.js';
+import type { IngestSettings, Sync, SyncStats } from './syncs.types.js';
 
 export const FINISH_JOB = 'sync.finish';
-
-async function loadSync(db: Executor, tenantId: string, instanceId: string, syncId: string) {
-  const row = await db
-    .selectFrom('syncs')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', syncId)
-    .where('instance_id', '=', instanceId)
-    .executeTakeFirst();
-  if (!row) throw notFound('Sync', syncId);
-  return row;
-}
-
-async function toSync(db: Executor, row: Awaited<ReturnType<typeof loadSync>>): Promise<Sync> {
-  const pages = await db
-    .selectFrom('sync_pages')
-    .select(['kind', 'entity'])
-    .select((eb) => [eb.fn.countAll<number>().as('pages'), eb.fn.sum<number>('record_count').as('records')])
-    .where('tenant_id', '=', row.tenant_id)
-    .where('sync_id', '=', row.id)
-    .groupBy(['kind', 'entity'])
-    .execute();
-  const stats = parseJson<SyncStats>(row.stats, {});
-  const entities: Sync['entities'] = {};
-  for (const p of pages) {
-    entities[p.kind === 'fact' ? `facts:${p.entity}` : p.entity] = {
-      kind: p.kind,
-      entity: p.entity,
-      pages: Number(p.pages),
-      records: Number(p.records),
-    };
-  }
-  const status = row.status === 'finished' || row.status === 'failed' ? row.status : 'running';
-  const phase =
-    status !== 'running' ? 'done' : stats.finish_requested ? 'applying' : stats.held ? 'held' : 'receiving';
-  const sync: Sync = {
-    id: row.id,
-    instance_id: row.instance_id,
-    status,
-    created_at: row.started_at,
-    phase,
-    pages: Object.values(entities).reduce((n, e) => n + e.pages, 0),
-    records: Object.values(entities).reduce((n, e) => n + e.records, 0),
-    entities,
-  };
-  if (row.finished_at) sync.finished_at = row.finished_at;
-  if (row.failure_reason) sync.failure_reason = row.failure_reason;
-  if (stats.held && status === 'running') sync.held = stats.held;
-  const result = parseJson<SyncResult | null>(row.result, null);
-  if (result && Object.keys(result).length > 0) sync.result = result;
-  return sync;
-}
 
 /** Push-sync sessions: one running sync per instance, staged pages, finish through the job queue. */
 export function createSyncsService(deps: {
@@ -223,57 +172,7 @@ export function createSyncsService(deps: {
           { problems },
         );
       }
-      const now = nowIso();
-      const isUsers = input.kind === 'snapshot' && input.entity === 'users';
-      const data = dialectHelpers(deps.store.dialect).pageData(JSON.stringify(input.data));
-      const storePage = (ex: Executor) =>
-        ex
-          .insertInto('sync_pages')
-          .values({
-            tenant_id: actor.tenantId,
-            sync_id: input.syncId,
-            kind: input.kind,
-            entity: input.entity,
-            page: input.page,
-            record_count: input.data.length,
-            received_at: now,
-            data,
-          })
-          .onConflict((oc) =>
-            oc
-              .columns(['tenant_id', 'sync_id', 'kind', 'entity', 'page'])
-              .doUpdateSet({ data, record_count: input.data.length, received_at: now }),
-          )
-          .execute();
-      const touch = (
-        ex: Executor,
-        counts: { keys: number; repeated: boolean } = { keys: 0, repeated: false },
-      ) =>
-        ex
-          .updateTable('syncs')
-          .set((eb) => ({
-            last_activity_at: now,
-            staged_keys: eb('staged_keys', '+', counts.keys),
-            ...(counts.repeated ? { repeated_ids: 1 } : {}),
-          }))
-          .where('tenant_id', '=', actor.tenantId)
-          .where('id', '=', input.syncId)
-          .execute();
-      if (!isUsers) {
-        await storePage(db);
-        await touch(db);
-        return;
-      }
-      // A users page also stages its keys, in the same transaction: the page and its keys are
-      // replaced together. The sync's row is written last: concurrent pages of one sync wait for
-      // each other only there (PostgreSQL holds the row's lock until commit).
-      await db.transaction().execute(async (trx) => {
-        const page = { tenantId: actor.tenantId, syncId: input.syncId, page: input.page };
-        const unstaged = await unstagePageKeys(trx, deps.store.dialect, page);
-        await storePage(trx);
-        const staged = await stageUserKeys(trx, deps.store.dialect, { ...page, records: input.data });
-        await touch(trx, { keys: staged.keys - unstaged, repeated: staged.repeated });
-      });
+      await storePage(db, deps.store.dialect, { ...input, tenantId: actor.tenantId });
     },
 
     /**
