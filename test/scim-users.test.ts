@@ -98,6 +98,39 @@ describe('SCIM /Users', () => {
     expect(body.title).toBeUndefined();
   });
 
+  it('returns emails and phone numbers in the order sent, and groups by display name', async () => {
+    const user = await create('order@example.com', {
+      emails: [
+        { value: 'order@example.com', type: 'work', primary: true },
+        { value: 'b-home@example.com', type: 'home' },
+        { value: 'a-other@example.com', type: 'other' },
+      ],
+      phoneNumbers: [
+        { value: '+1 555 0102', type: 'work' },
+        { value: '+1 555 0101', type: 'mobile' },
+      ],
+    });
+    for (const name of ['order zeta', 'Order Alpha', 'order mu']) {
+      const group = await scim(t, token, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: name,
+        members: [{ value: user.id }],
+      });
+      expect(group.statusCode, group.body).toBe(201);
+    }
+    for (const path of [`/Users/${user.id}`, '/Users?filter=userName eq "order@example.com"']) {
+      const res = await scim(t, token, 'GET', path);
+      const body = res.json<Obj>();
+      const got = body.Resources ? body.Resources[0] : body;
+      expect(got.emails.map((e: Obj) => e.value)).toEqual([
+        'order@example.com',
+        'b-home@example.com',
+        'a-other@example.com',
+      ]);
+      expect(got.phoneNumbers.map((p: Obj) => p.value)).toEqual(['+1 555 0102', '+1 555 0101']);
+      expect(got.groups.map((g: Obj) => g.display)).toEqual(['Order Alpha', 'order mu', 'order zeta']);
+    }
+  });
   it('404 SCIM error for an unknown id, and 200 empty list for a filter on a random GUID', async () => {
     const missing = await scim(t, token, 'GET', '/Users/00919288221112222');
     expect(missing.statusCode).toBe(404);
