@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../src/modules/auth/actor.js';
-import { IMPORT_JOB } from '../src/modules/imports/parsings.service.js';
+import { IMPORT_JOB } from '../src/modules/imports/import-job.js';
 import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 

@@ -1,0 +1,274 @@
+import type { Db } from '../../platform/db/db.js';
+import { nowIso } from '../../platform/db/json.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import type { JobQueue } from '../../platform/jobs/jobs.js';
+import type { Logger } from '../../platform/log/log.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { type Actor, systemActor } from '../auth/actor.js';
+import { importPeople, type PersonImport } from '../directory/import-people.js';
+import type { FilesService, OpenableFile } from '../files/files.service.js';
+import { charsetOfMime } from '../files/sniff.js';
+import type { CustomIntegrationSync, LicenseInput } from '../ingest/custom-integration-sync.js';
+import { validateRecords } from '../ingest/records.schema.js';
+import type { SyncsService } from '../ingest/syncs.service.js';
+import { type ImportResult, loadParsing, type Parsing, setParsingState } from './parsing-state.js';
+import { readRows } from './read-rows.js';
+import { checkRow, type ImportTarget, importTargets } from './targets.js';
+
+export const IMPORT_JOB = 'parsing.import';
+const PAGE = 1000;
+/** Page uploads an import keeps in flight while it reads on. */
+const UPLOADS_IN_FLIGHT = 3;
+const MAX_LISTED_ERRORS = 1000;
+
+/**
+ * The import job of a mapped parsing: streams the file's rows, checks and maps each, and pushes
+ * the good ones through a sync on the target app's custom instance (licenses and directory people
+ * are written directly). Bad rows are reported with row number and field; good rows are imported.
+ */
+export function registerImportJob(deps: {
+  db: Db;
+  files: FilesService;
+  syncs: SyncsService;
+  customSync: CustomIntegrationSync;
+  queue: JobQueue;
+  log: Logger;
+}): void {
+  const { db } = deps;
+  const load = (tenantId: string, id: string) => loadParsing(db, tenantId, id);
+  const setState = (tenantId: string, id: string, set: Parameters<typeof setParsingState>[3]) =>
+    setParsingState(db, tenantId, id, set);
+
+  /** Licenses are few: checked and mapped like other rows, then set in one transaction. */
+  async function importLicenses(
+    parsing: Parsing,
+    target: ImportTarget,
+    file: OpenableFile,
+    mapping: Record<string, string>,
+    actor: Actor,
+    instance: { id: string; appId: string },
+  ) {
+    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    const licenses: LicenseInput[] = [];
+    for await (const { row, values } of mappedRows(file, mapping)) {
+      result.rows++;
+      const problems = checkRow(target, values, row);
+      if (problems.length > 0) {
+        result.rejected++;
+        for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+        continue;
+      }
+      licenses.push(target.toRecord(values, row) as unknown as LicenseInput);
+      result.imported++;
+    }
+    if (licenses.length === 0)
+      return setState(actor.tenantId, parsing.id, {
+        status: 'failed',
+        result,
+        failure_reason: 'No row could be imported',
+      });
+    await deps.customSync.setLicenses(actor, instance, licenses, null);
+    await setState(actor.tenantId, parsing.id, { status: 'completed', result });
+  }
+
+  /** Directory people: checked rows upserted a page at a time (people are not an app's data). */
+  async function importDirectory(
+    parsing: Parsing,
+    target: ImportTarget,
+    file: OpenableFile,
+    mapping: Record<string, string>,
+    actor: Actor,
+  ) {
+    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    let page: PersonImport[] = [];
+    const flush = async () => {
+      if (page.length === 0) return;
+      const rows = page;
+      page = [];
+      await db.transaction().execute((trx) => importPeople(trx, actor.tenantId, rows, nowIso()));
+    };
+    for await (const { row, values } of mappedRows(file, mapping)) {
+      result.rows++;
+      const problems = checkRow(target, values, row);
+      if (problems.length > 0) {
+        result.rejected++;
+        for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+        continue;
+      }
+      page.push(target.toRecord(values, row) as unknown as PersonImport);
+      result.imported++;
+      if (page.length === PAGE) await flush();
+    }
+    await flush();
+    if (result.imported === 0)
+      return setState(actor.tenantId, parsing.id, {
+        status: 'failed',
+        result,
+        failure_reason: 'No row could be imported',
+      });
+    await recordAudit(db, actor, {
+      action: 'parsing.people_imported',
+      targetType: 'parsing',
+      targetId: parsing.id,
+      details: { imported: result.imported, rejected: result.rejected },
+    });
+    await setState(actor.tenantId, parsing.id, { status: 'completed', result });
+  }
+
+  /** A file's data rows as `{row, values}` by target field (row numbers count the header as 1). */
+  async function* mappedRows(file: OpenableFile, mapping: Record<string, string>) {
+    let header: string[] | undefined;
+    let row = 0;
+    for await (const cells of readRows(file.open, file.ext, charsetOfMime(file.contentType))) {
+      row++;
+      if (!header) {
+        header = cells;
+        continue;
+      }
+      const values: Record<string, string> = {};
+      for (const [field, column] of Object.entries(mapping))
+        values[field] = cells[header.indexOf(column)] ?? '';
+      yield { row, values };
+    }
+  }
+
+  async function syncOf(tenantId: string, syncId: string) {
+    const row = await db
+      .selectFrom('syncs')
+      .select('instance_id')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', syncId)
+      .executeTakeFirst();
+    return row ? deps.syncs.get(systemActor(tenantId, 'file import'), row.instance_id, syncId) : undefined;
+  }
+
+  /** The import job: stream rows, check and map each, push the good ones through a sync. */
+  async function runImport(
+    payload: { parsingId: string; appName: string; mapping: Record<string, string> },
+    tenantId: string,
+  ) {
+    const started = Date.now();
+    const parsing = await load(tenantId, payload.parsingId);
+    const actor = systemActor(tenantId, 'file import');
+    const earlier = parsing.syncId ? await syncOf(tenantId, parsing.syncId) : undefined;
+    if (parsing.status === 'applying') {
+      // An earlier attempt handed the rows over and stopped before asking for the apply.
+      if (earlier?.status === 'running' && earlier.phase === 'receiving')
+        await deps.syncs.finish(actor, earlier.instance_id, earlier.id, { wait: false });
+      return;
+    }
+    if (parsing.status !== 'importing') return; // done already (at-least-once delivery)
+    // An earlier attempt died while uploading: its sync would hold the instance (409) forever.
+    if (earlier?.status === 'running') await deps.syncs.cancel(actor, earlier.id);
+    const target = importTargets[parsing.target ?? ''];
+    if (!target)
+      return setState(tenantId, parsing.id, {
+        status: 'failed',
+        failure_reason: `Unknown target ${parsing.target}`,
+      });
+    const file = await deps.files.get(actor, parsing.fileId);
+    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    if (target.entity === 'people') return importDirectory(parsing, target, file, payload.mapping, actor);
+    const instance = await deps.customSync.instanceFor(actor, payload.appName);
+    if (target.kind === 'direct')
+      return importLicenses(parsing, target, file, payload.mapping, actor, instance);
+    const sync = await deps.syncs.create(actor, instance.id);
+    await setState(tenantId, parsing.id, { status: 'importing', sync_id: sync.id });
+    const entity = target.entity === 'licenses' ? 'users' : target.entity;
+    let page: Record<string, unknown>[] = [];
+    let pageNo = 0;
+    // Pages are uploaded while the next ones are read and checked: a few at a time, so a store
+    // that takes several writers (PostgreSQL) stores them in parallel; SQLite takes them in turn.
+    const uploads: Promise<unknown>[] = [];
+    const flush = async () => {
+      if (page.length === 0 && pageNo > 0) return;
+      pageNo++;
+      const data = page;
+      page = [];
+      // The oldest upload first: a failed one stops the import here.
+      while (uploads.length >= UPLOADS_IN_FLIGHT) await uploads.shift();
+      const upload = deps.syncs.uploadPage(actor, {
+        instanceId: instance.id,
+        syncId: sync.id,
+        // `direct` targets (licenses, people) returned above; `kind` and `entity` only narrow types.
+        kind: target.kind === 'fact' ? 'fact' : 'snapshot',
+        entity,
+        page: pageNo,
+        data,
+        // Every record passed validateRecords in the loop below.
+        checked: true,
+      });
+      upload.catch(() => undefined); // awaited by a later flush or below
+      uploads.push(upload);
+    };
+    const mapping = payload.mapping;
+    const seen = new Map<string, number>();
+    try {
+      for await (const { row: rowNo, values } of mappedRows(file, mapping)) {
+        result.rows++;
+        const record = target.toRecord(values, rowNo);
+        // The entity schema has the last word (lengths, email format…): one row it refuses must not
+        // make the page, and with it the import, fail.
+        const problems = checkRow(target, values, rowNo);
+        if (problems.length === 0)
+          for (const p of validateRecords(entity, [record], 5))
+            problems.push({ field: p.field.replace(/^data\/0\//, ''), problem: p.problem, index: rowNo });
+        if (problems.length === 0 && typeof record.id === 'string') {
+          // Two rows for one record: the later would silently overwrite the earlier; refuse it.
+          const key = record.id.toLowerCase();
+          const first = seen.get(key);
+          if (first === undefined) seen.set(key, rowNo);
+          else
+            problems.push({
+              field: mapping.externalId ? 'externalId' : target.fields.email ? 'email' : 'id',
+              problem: `'${record.id}' repeats row ${first}; each ${target.entity === 'users' ? 'account' : 'record'} may appear once`,
+              index: rowNo,
+            });
+        }
+        if (problems.length > 0) {
+          result.rejected++;
+          for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+          continue;
+        }
+        page.push(record);
+        result.imported++;
+        if (page.length === PAGE) await flush();
+      }
+      await flush();
+      for (const upload of uploads) await upload;
+    } catch (error) {
+      await Promise.allSettled(uploads);
+      // Leave no running sync behind: it would refuse every later sync of the app's instance (409).
+      await deps.syncs.cancel(actor, sync.id).catch(() => undefined);
+      throw error;
+    }
+    if (result.imported === 0) {
+      await deps.syncs.cancel(actor, sync.id);
+      return setState(tenantId, parsing.id, {
+        status: 'failed',
+        result,
+        failure_reason: 'No row could be imported',
+      });
+    }
+    await setState(tenantId, parsing.id, { status: 'applying', result, sync_id: sync.id });
+    await deps.syncs.finish(actor, instance.id, sync.id, { wait: false });
+    deps.log.info(
+      { parsingId: parsing.id, syncId: sync.id, rows: result.rows, pages: pageNo, ms: Date.now() - started },
+      'file import handed to its sync',
+    );
+  }
+
+  deps.queue.register<{ parsingId: string; appName: string; mapping: Record<string, string> }>({
+    name: IMPORT_JOB,
+    retryLimit: 2,
+    handler: async (payload, context) => {
+      try {
+        await runImport(payload, context.tenantId);
+      } catch (error) {
+        deps.log.warn({ err: error, parsingId: payload.parsingId }, 'file import failed');
+        const reason = error instanceof AppError ? error.message : 'Internal error while importing';
+        await setState(context.tenantId, payload.parsingId, { status: 'failed', failure_reason: reason });
+      }
+    },
+  });
+}
