@@ -3,7 +3,7 @@ import { createPermissionsService } from './permissions.service.js';
 import { createRolesService } from './roles.service.js';
 
 export type { IamPermission, IamStatement } from './permissions.service.js';
-export type { IamRole } from './roles.service.js';
+export type { IamRole } from './roles.store.js';
 
 /**
  * IAM permissions and roles (one service per kind, composed here): Sightline's authorization, a
