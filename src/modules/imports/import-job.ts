@@ -1,6 +1,6 @@
 import type { Db } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
-import { AppError } from '../../platform/errors/app-error.js';
+import { AppError, type FieldProblem } from '../../platform/errors/app-error.js';
 import type { JobQueue } from '../../platform/jobs/jobs.js';
 import type { Logger } from '../../platform/log/log.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -21,23 +21,34 @@ const PAGE = 1000;
 const UPLOADS_IN_FLIGHT = 3;
 const MAX_LISTED_ERRORS = 1000;
 
-/**
- * The import job of a mapped parsing: streams the file's rows, checks and maps each, and pushes
- * the good ones through a sync on the target app's custom instance (licenses and directory people
- * are written directly). Bad rows are reported with row number and field; good rows are imported.
- */
-export function registerImportJob(deps: {
+/** Counts a refused row and lists its problems (at most MAX_LISTED_ERRORS in all). */
+function rejectRow(result: ImportResult, problems: FieldProblem[]): void {
+  result.rejected++;
+  for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+}
+
+/** What the import job works with (the parsings service hands its own dependencies over). */
+export interface ImportJobDeps {
   db: Db;
   files: FilesService;
   syncs: SyncsService;
   customSync: CustomIntegrationSync;
   queue: JobQueue;
   log: Logger;
-}): void {
+}
+
+/**
+ * The import job of a mapped parsing: streams the file's rows, checks and maps each, and pushes
+ * the good ones through a sync on the target app's custom instance (licenses and directory people
+ * are written directly). Bad rows are reported with row number and field; good rows are imported.
+ */
+export function registerImportJob(deps: ImportJobDeps): void {
   const { db } = deps;
   const load = (tenantId: string, id: string) => loadParsing(db, tenantId, id);
   const setState = (tenantId: string, id: string, set: Parameters<typeof setParsingState>[3]) =>
     setParsingState(db, tenantId, id, set);
+  const failNoRows = (tenantId: string, id: string, result: ImportResult) =>
+    setState(tenantId, id, { status: 'failed', result, failure_reason: 'No row could be imported' });
 
   /** Licenses are few: checked and mapped like other rows, then set in one transaction. */
   async function importLicenses(
@@ -54,19 +65,13 @@ export function registerImportJob(deps: {
       result.rows++;
       const problems = checkRow(target, values, row);
       if (problems.length > 0) {
-        result.rejected++;
-        for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+        rejectRow(result, problems);
         continue;
       }
       licenses.push(target.toRecord(values, row) as unknown as LicenseInput);
       result.imported++;
     }
-    if (licenses.length === 0)
-      return setState(actor.tenantId, parsing.id, {
-        status: 'failed',
-        result,
-        failure_reason: 'No row could be imported',
-      });
+    if (licenses.length === 0) return failNoRows(actor.tenantId, parsing.id, result);
     await deps.customSync.setLicenses(actor, instance, licenses, null);
     await setState(actor.tenantId, parsing.id, { status: 'completed', result });
   }
@@ -91,8 +96,7 @@ export function registerImportJob(deps: {
       result.rows++;
       const problems = checkRow(target, values, row);
       if (problems.length > 0) {
-        result.rejected++;
-        for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+        rejectRow(result, problems);
         continue;
       }
       page.push(target.toRecord(values, row) as unknown as PersonImport);
@@ -100,12 +104,7 @@ export function registerImportJob(deps: {
       if (page.length === PAGE) await flush();
     }
     await flush();
-    if (result.imported === 0)
-      return setState(actor.tenantId, parsing.id, {
-        status: 'failed',
-        result,
-        failure_reason: 'No row could be imported',
-      });
+    if (result.imported === 0) return failNoRows(actor.tenantId, parsing.id, result);
     await recordAudit(db, actor, {
       action: 'parsing.people_imported',
       targetType: 'parsing',
@@ -226,8 +225,7 @@ export function registerImportJob(deps: {
             });
         }
         if (problems.length > 0) {
-          result.rejected++;
-          for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
+          rejectRow(result, problems);
           continue;
         }
         page.push(record);
@@ -244,11 +242,7 @@ export function registerImportJob(deps: {
     }
     if (result.imported === 0) {
       await deps.syncs.cancel(actor, sync.id);
-      return setState(tenantId, parsing.id, {
-        status: 'failed',
-        result,
-        failure_reason: 'No row could be imported',
-      });
+      return failNoRows(tenantId, parsing.id, result);
     }
     await setState(tenantId, parsing.id, { status: 'applying', result, sync_id: sync.id });
     await deps.syncs.finish(actor, instance.id, sync.id, { wait: false });

@@ -1,16 +1,11 @@
-import type { Db } from '../../platform/db/db.js';
 import { nowIso, toJson } from '../../platform/db/json.js';
 import { AppError, badRequest, type FieldProblem, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import type { JobQueue } from '../../platform/jobs/jobs.js';
-import type { Logger } from '../../platform/log/log.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
-import type { FilesService, OpenableFile } from '../files/files.service.js';
+import type { OpenableFile } from '../files/files.service.js';
 import { charsetOfMime } from '../files/sniff.js';
-import type { CustomIntegrationSync } from '../ingest/custom-integration-sync.js';
-import type { SyncsService } from '../ingest/syncs.service.js';
-import { IMPORT_JOB, registerImportJob } from './import-job.js';
+import { IMPORT_JOB, type ImportJobDeps, registerImportJob } from './import-job.js';
 import { loadParsing, type Parsing } from './parsing-state.js';
 import { readColumns } from './read-rows.js';
 import { importTargets } from './targets.js';
@@ -20,14 +15,7 @@ import { importTargets } from './targets.js';
  * the rows through the push-sync ingestion (a sync on the target app's custom instance) as a
  * background job (import-job.ts).
  */
-export function createParsingsService(deps: {
-  db: Db;
-  files: FilesService;
-  syncs: SyncsService;
-  customSync: CustomIntegrationSync;
-  queue: JobQueue;
-  log: Logger;
-}) {
+export function createParsingsService(deps: ImportJobDeps) {
   const { db } = deps;
   const load = (tenantId: string, id: string) => loadParsing(db, tenantId, id);
   registerImportJob(deps);

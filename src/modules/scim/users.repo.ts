@@ -55,9 +55,10 @@ type Json = string | number | null;
  * `select … from people p`: each person with its contacts, groups, role (the first by name) and
  * manager, each a correlated subquery on its own index, so a page and everything it shows are one
  * statement (one round trip on PostgreSQL) for any page size. Nothing in it needs a temporary
- * b-tree (an ordered aggregate, `in (select …)`): on SQLite each costs a temporary file per row
- * (a `userName eq` lookup took 600 µs with them, 29 without); contacts and groups are sorted by
- * scimPerson instead.
+ * b-tree (an ordered aggregate, `in (select …)`): on SQLite a connection without an open temporary
+ * database opens a temporary file for each (a `userName eq` lookup on a fresh connection took
+ * 600 µs with them, 29 without; in the running server the gain is small). Contacts and groups are
+ * sorted by scimPerson instead (groups by code unit, not the database's collation).
  */
 function personSelect(dialect: Dialect): RawBuilder<PersonRecord> {
   const h = dialectHelpers(dialect);
