@@ -130,7 +130,7 @@ export async function createApp(
   const scimGroups = createScimGroupsService({ db, dialect: store.dialect });
   const services: Services = {
     tenants: createTenantsService({ db }),
-    tokens: createTokensService({ db }),
+    tokens: createTokensService({ db, changeStamp: store.changeStamp }),
     instances,
     syncs,
     webhooks: createWebhooksService({ db, ...webhookSettings }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/platform/crypto/crypto.js';
+import { openStore } from '../src/platform/db/db.js';
 import { createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { expectAuthRules } from './helpers/auth-rules.js';
 import { skipPostgres } from './helpers/db.js';
@@ -99,5 +100,45 @@ describe.skipIf(skipPostgres)('authentication and authorization', () => {
     expect(last?.actor_type).toBe('token');
     expect(last?.request_id).toMatch(/^req_/);
     expect(JSON.stringify(entries)).not.toContain(secret);
+  });
+
+  it('refuses, on the next request, a token revoked or a role narrowed by another connection', async () => {
+    // The SQLite store reuses a token's row while nothing was written; a write by another
+    // connection (another process, the sync worker) must be seen at once, as on PostgreSQL.
+    const secret = await createToken(t, 'viewer');
+    const other = openStore({ dataDir: t.env.DATA_DIR ?? '', databaseUrl: t.env.DATABASE_URL });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await t.request({ method: 'GET', url: '/api/tenant', token: secret })).statusCode).toBe(200);
+      }
+      const role = await other.db
+        .selectFrom('api_tokens')
+        .select('role_id')
+        .where('token_hash', '=', sha256Hex(secret))
+        .executeTakeFirstOrThrow();
+      // Another token of the same role, whose role loses every permission behind its back.
+      const sibling = await createToken(t, 'viewer');
+      expect((await t.request({ method: 'GET', url: '/api/tenant', token: sibling })).statusCode).toBe(200);
+      await other.db
+        .updateTable('api_tokens')
+        .set({ revoked_at: new Date().toISOString() })
+        .where('token_hash', '=', sha256Hex(secret))
+        .execute();
+      const revoked = await t.request({ method: 'GET', url: '/api/tenant', token: secret });
+      expect(revoked.statusCode).toBe(401);
+      const saved = await other.db
+        .selectFrom('iam_role_permissions')
+        .selectAll()
+        .where('role_id', '=', role.role_id)
+        .execute();
+      expect(saved.length).toBeGreaterThan(0);
+      await other.db.deleteFrom('iam_role_permissions').where('role_id', '=', role.role_id).execute();
+      const narrowed = await t.request({ method: 'GET', url: '/api/tenant', token: sibling });
+      expect(narrowed.statusCode).toBe(403);
+      await other.db.insertInto('iam_role_permissions').values(saved).execute();
+      expect((await t.request({ method: 'GET', url: '/api/tenant', token: sibling })).statusCode).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 });

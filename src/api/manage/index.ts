@@ -43,10 +43,13 @@ export interface ManageDeps {
  * in the `X-API-Version` response header.
  */
 export async function manageFace(server: Server, deps: ManageDeps): Promise<void> {
-  server.addHook('onSend', async (request, reply) => {
-    if (!managePrefixes.some((p) => request.url.startsWith(`${p}/`))) return;
-    const version = versionOf(request);
-    if (version) reply.header('x-api-version', version);
+  // A callback hook, not an async one: it runs on every response of every face.
+  server.addHook('onSend', (request, reply, payload, done) => {
+    if (managePrefixes.some((p) => request.url.startsWith(`${p}/`))) {
+      const version = versionOf(request);
+      if (version) reply.header('x-api-version', version);
+    }
+    done(null, payload);
   });
   // Multipart bodies (file uploads); each route sets its own size limit.
   await server.register(multipart);

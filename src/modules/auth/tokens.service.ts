@@ -106,11 +106,42 @@ function tokenByHash(hash: string) {
     where t.token_hash = ${hash}`;
 }
 
-export function createTokensService({ db }: { db: Db }) {
+/** How many tokens' rows the SQLite store keeps between requests (cleared when full). */
+const TOKEN_CACHE_SIZE = 1000;
+
+export function createTokensService({
+  db,
+  changeStamp,
+}: {
+  db: Db;
+  changeStamp?: (() => string) | undefined;
+}) {
   // Every request of every face authenticates: the statement is compiled once (for this store's
   // dialect) and run with each request's hash, so it neither goes through Kysely's compiler nor
   // hands the statement cache a new SQL string to hash each time.
   let authenticateSql: string | undefined;
+  const readRow = async (hash: string): Promise<TokenRow | undefined> => {
+    authenticateSql ??= tokenByHash('').compile(db).sql;
+    return (await db.executeQuery<TokenRow>(CompiledQuery.raw(authenticateSql, [hash]))).rows[0];
+  };
+  // On SQLite a token's row is kept with the store's change stamp taken before it was read, and
+  // reused only while the stamp is the same: while nothing at all was written to the database
+  // since, by anyone. Any write (a revoked token, a changed role, a deactivated person, but also
+  // an unrelated sync) makes the next request read afresh, so role, permission and token changes
+  // still apply on the next request. PostgreSQL has no such stamp: it reads every time.
+  const cache = new Map<string, { stamp: string; row: TokenRow }>();
+  const tokenRow = async (hash: string): Promise<TokenRow | undefined> => {
+    if (!changeStamp) return readRow(hash);
+    const stamp = changeStamp();
+    const hit = cache.get(hash);
+    if (hit?.stamp === stamp) return hit.row;
+    const row = await readRow(hash);
+    if (row) {
+      if (cache.size >= TOKEN_CACHE_SIZE) cache.clear();
+      cache.set(hash, { stamp, row });
+    }
+    return row;
+  };
   return {
     /**
      * Resolves a bearer secret to an actor, or throws 401. Revoked and expired tokens, and tokens
@@ -119,10 +150,7 @@ export function createTokensService({ db }: { db: Db }) {
     async authenticate(secret: string, requestId?: string): Promise<Actor> {
       if (!secret.startsWith(TOKEN_PREFIX)) throw new AppError('unauthorized', 'Invalid API token');
       const hash = sha256Hex(secret);
-      // Read afresh on every request (no cache): role, permission and token changes apply at once.
-      authenticateSql ??= tokenByHash('').compile(db).sql;
-      const { rows } = await db.executeQuery<TokenRow>(CompiledQuery.raw(authenticateSql, [hash]));
-      const row = rows[0];
+      const row = await tokenRow(hash);
       // The index lookup is by hash; the comparison below is constant-time on the stored value.
       if (!row || !constantTimeEqual(row.token_hash, hash))
         throw new AppError('unauthorized', 'Invalid API token');

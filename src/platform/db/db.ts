@@ -19,6 +19,7 @@ import pg from 'pg';
 import { migrateToLatest, pendingMigrations } from './migrator.js';
 import { withPreparedReads } from './pg-prepared.js';
 import type { Database } from './schema.js';
+import { sqliteDatabase } from './sqlite-statements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -33,6 +34,13 @@ export interface Store {
   migrate(): Promise<string[]>;
   /** True when the database answers and no migration is pending. */
   isReady(): Promise<boolean>;
+  /**
+   * SQLite only: a value that changes whenever anything is written to the database, by this
+   * connection or any other (the sync apply worker, a CLI in another process). Taken before a
+   * read, it tells a cache whether that read may still be reused. Uncommitted writes of an open
+   * transaction change it too, so it errs towards reading again.
+   */
+  changeStamp: (() => string) | undefined;
   close(): Promise<void>;
 }
 
@@ -57,36 +65,6 @@ function sqliteDialect(config: SqliteDialectConfig): KyselyDialect {
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
-  };
-}
-
-/**
- * better-sqlite3 prepares a statement per call, and Kysely prepares on every query: a small LRU of
- * prepared statements, keyed by SQL text, saves that work on the hot paths (token lookup, SCIM
- * filters, list pages). Long statements (bulk inserts whose text varies with the row count) are not
- * kept. Safe because Sightline never streams from SQLite: a cached statement is never mid-iteration.
- */
-function withStatementCache(sqlite: SQLite.Database, size = 500): SqliteDialectConfig['database'] {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => {
-      cache.clear();
-      sqlite.close();
-    },
-    prepare: (text: string) => {
-      const hit = cache.get(text);
-      if (hit) {
-        cache.delete(text);
-        cache.set(text, hit);
-        return hit;
-      }
-      const statement = sqlite.prepare(text);
-      if (text.length <= 2000) {
-        cache.set(text, statement);
-        if (cache.size > size) cache.delete(cache.keys().next().value ?? '');
-      }
-      return statement;
-    },
   };
 }
 
@@ -119,17 +97,22 @@ export function openStore(options: StoreOptions): Store {
   // A sync apply (worker thread) may hold the write lock for seconds: writers wait, readers don't.
   sqlite.pragma('busy_timeout = 30000');
   sqlite.pragma('cache_size = -16000');
+  // Commits by other connections change data_version; this connection's writes, total_changes().
+  const otherCommits = sqlite.prepare('pragma data_version').pluck();
+  const ownChanges = sqlite.prepare('select total_changes()').pluck();
   return makeStore(
-    new Kysely<Database>({ dialect: sqliteDialect({ database: withStatementCache(sqlite) }) }),
+    new Kysely<Database>({ dialect: sqliteDialect({ database: sqliteDatabase(sqlite) }) }),
     'sqlite',
+    () => `${String(ownChanges.get())}.${String(otherCommits.get())}`,
   );
 }
 
-function makeStore(db: Db, dialect: Dialect): Store {
+function makeStore(db: Db, dialect: Dialect, changeStamp?: () => string): Store {
   const context = { dialect };
   return {
     db,
     dialect,
+    changeStamp,
     migrate: () => migrateToLatest(db as never, context),
     async isReady() {
       try {
