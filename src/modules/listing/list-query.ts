@@ -88,40 +88,28 @@ export async function listPage(
   }
 
   const order = isIdSort ? sql`${idRef} ${direction}` : sql`${sortExpr} ${direction}, ${idRef} ${direction}`;
-  // Two steps: the keyset query reads only ids and sort values (an index can order it, and no
-  // projected expression is computed for rows the page drops), then the page's rows are projected.
-  const keys = await sql<{ __id: string; __sort: unknown }>`select ${idRef} as "__id", ${sortExpr} as "__sort"
-    from ${def.from} where ${sql.join(conditions, sql` and `)} order by ${order} limit ${request.size + 1}`.execute(
-    db,
-  );
-  const rows = keys.rows;
-  const pageIds = rows.slice(0, request.size).map((r) => r.__id);
-
-  const selects: RawBuilder<unknown>[] = [sql`${idRef} as "__id"`];
+  const selects: RawBuilder<unknown>[] = [sql`k.__id as "__id"`, sql`k.__sort as "__sort"`];
   for (const key of request.fields) {
     const field = def.fields[key];
     if (field) selects.push(sql`${field.select} as ${sql.id(key)}`);
   }
   const wantsCustom = request.fields.some((k) => !def.fields[k]);
   if (wantsCustom && def.customColumn) selects.push(sql`${sql.ref(def.customColumn)} as "__custom"`);
-  const projected =
-    pageIds.length === 0
-      ? []
-      : (
-          await sql<Record<string, unknown>>`select ${sql.join(selects)} from ${def.from}
-            where ${sql.ref(def.tenantColumn)} = ${tenantId} and ${idRef} in (${sql.join(pageIds)})`.execute(
-            db,
-          )
-        ).rows;
-  const byId = new Map(projected.map((r) => [String(r.__id), r]));
+  // One statement in two steps: the keyset step (k) reads only ids and sort values (an index can
+  // order it, and no projected expression is computed for rows the page drops), then the page's
+  // rows are projected, found by id, in the keyset's order.
+  const { rows } = await sql<Record<string, unknown> & { __id: string; __sort: unknown }>`with k as (
+      select ${idRef} as "__id", ${sortExpr} as "__sort" from ${def.from}
+      where ${sql.join(conditions, sql` and `)} order by ${order} limit ${request.size + 1})
+    select ${sql.join(selects)} from k, ${def.from}
+    where ${sql.ref(def.tenantColumn)} = ${tenantId} and ${idRef} = k.__id
+    order by k.__sort ${direction}, k.__id ${direction}`.execute(db);
+  const page = rows.slice(0, request.size);
 
   const last = rows[request.size - 1];
   const sortName = `${request.sort.descending ? '-' : ''}${request.sort.key}`;
   return {
-    data: pageIds.flatMap((id) => {
-      const row = byId.get(String(id));
-      return row ? [present(row, def, request, custom)] : [];
-    }),
+    data: page.map((row) => present(row, def, request, custom)),
     nextCursor:
       rows.length > request.size && last
         ? encodeCursor({ sort: sortName, value: last.__sort, id: String(last.__id) })

@@ -56,6 +56,7 @@ describe('prepared reads on PostgreSQL', () => {
       for (let i = 0; i < 3; i++) await connection.query(text, []);
     };
     await run('update people set status = $1');
+    await run('with d as (delete from events returning id) select count(*) from d');
     await run(`select 1 ${' '.repeat(100)}`);
     await connection.query('begin', []);
     await run('select * from user_diff');
@@ -65,6 +66,9 @@ describe('prepared reads on PostgreSQL', () => {
     expect(fake.calls.filter((c) => c.name)).toEqual([]);
     await run('select 2');
     expect(fake.calls.filter((c) => c.name)).toHaveLength(2);
+    // A list page: WITH … SELECT that writes nothing is a read.
+    await run('with k as (select id from apps limit 101) select k.id, a.updated_at from k, apps a');
+    expect(fake.calls.filter((c) => c.name)).toHaveLength(4);
   });
 
   it('names at most `size` statements per connection', async () => {

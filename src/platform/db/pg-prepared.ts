@@ -55,15 +55,21 @@ function verb(text: string): string {
   return /^\s*([a-z]+)/i.exec(text)?.[1]?.toLowerCase() ?? '';
 }
 
+/** A SELECT, or a WITH … SELECT whose parts write nothing (list pages run as one). */
+function isRead(first: string, text: string): boolean {
+  return first === 'select' || (first === 'with' && !/\b(insert|update|delete|merge)\b/i.test(text));
+}
+
 /**
  * A Kysely pool whose connections run repeated reads as named (prepared) statements.
  * PostgreSQL parses and plans every unnamed statement anew, and Sightline's hot reads
- * (authentication with its effective actions, SCIM pages with their relations) take several times
- * longer to plan than to run. A SELECT outside a transaction that a connection has already run
- * once is prepared on it under a name derived from its text (so one name always means one text, on
- * any server connection behind a pooler): PostgreSQL then skips parsing and, after five runs, uses
- * a generic plan when that costs no more than a custom one. Writes, statements in transactions
- * (temporary tables, DDL) and statements run once are left unnamed, as before.
+ * (authentication with its effective actions, SCIM pages with their relations, list pages) take
+ * several times longer to plan than to run. A read (SELECT, or WITH … SELECT) outside a
+ * transaction that a connection has already run once is prepared on it under a name derived from
+ * its text (so one name always means one text, on any server connection behind a pooler):
+ * PostgreSQL then skips parsing and, after five runs, uses a generic plan when that costs no more
+ * than a custom one. Writes, statements in transactions (temporary tables, DDL) and statements
+ * run once are left unnamed, as before.
  */
 export function withPreparedReads<C extends PgClient>(
   pool: PgPool<C>,
@@ -91,7 +97,7 @@ export function withPreparedReads<C extends PgClient>(
       )
         inTransaction = false;
       let name = named.get(text);
-      if (!name && isNaming && !inTransaction && first === 'select' && text.length <= maxLength) {
+      if (!name && isNaming && !inTransaction && isRead(first, text) && text.length <= maxLength) {
         if (seen.has(text) && named.size < size) {
           name = `sl_${hash('sha256', text, 'base64url').slice(0, 40)}`;
           named.set(text, name);
