@@ -32,8 +32,8 @@ export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: numb
     const now = nowIso();
     const names = [...definitions.keys()];
     if (names.length === 0) return null;
-    return db.transaction().execute(async (trx) => {
-      const due = await trx
+    const dueJob = (executor: Db) =>
+      executor
         .selectFrom('jobs')
         .select(['tenant_id', 'id'])
         .where((eb) =>
@@ -46,6 +46,11 @@ export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: numb
         .orderBy('run_at')
         .limit(1)
         .executeTakeFirst();
+    // Most polls find nothing due: they only read. The write lock (BEGIN IMMEDIATE) is taken only
+    // to claim, so an idle queue never makes the sync apply worker or a request wait for it.
+    if (!(await dueJob(db))) return null;
+    return db.transaction().execute(async (trx) => {
+      const due = await dueJob(trx);
       if (!due) return null;
       const claimed = await trx
         .updateTable('jobs')
