@@ -1,13 +1,11 @@
 import type { ScimGroupsService } from '../../modules/scim/groups.service.js';
 import { CORE_GROUP } from '../../modules/scim/schemas.js';
-import { etagMatches } from '../../modules/scim/versioning.js';
 import { actorOf, type Server } from '../http/server.js';
-import { baseUrlOf, SCIM_JSON, sendList, sendResource } from './reply.js';
-import { IdParams, ListQuery, PatchBody, ProjectionQuery, ScimBody } from './scim.schema.js';
-import { searchRequest } from './search.js';
+import { listRoutes } from './list-routes.js';
+import { baseUrlOf, headerValue, SCIM_JSON, sendFetched, sendResource } from './reply.js';
+import { IdParams, PatchBody, ProjectionQuery, ScimBody } from './scim.schema.js';
 
 const schemaIds = [CORE_GROUP];
-const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
 /** Group bodies may carry thousands of members. */
 const bodyLimit = 4 * 1024 * 1024;
 
@@ -19,30 +17,13 @@ export async function groupsRoutes(
   const tags = ['scim'];
   const read = { action: 'scim:groups:read' };
   const write = { action: 'scim:groups:write' };
-  app.get(
-    `${prefix}/Groups`,
-    { config: read, schema: { tags, querystring: ListQuery } },
-    async (request, reply) =>
-      sendList(
-        reply,
-        await groups.list(actorOf(request), request.query, baseUrlOf(request, publicUrl)),
-        request.query,
-        schemaIds,
-      ),
-  );
-  app.post(
-    `${prefix}/Groups/.search`,
-    { config: read, schema: { tags, body: ScimBody } },
-    async (request, reply) => {
-      const query = searchRequest(request.body);
-      return sendList(
-        reply,
-        await groups.list(actorOf(request), query, baseUrlOf(request, publicUrl)),
-        query,
-        schemaIds,
-      );
-    },
-  );
+  listRoutes(app, {
+    path: `${prefix}/Groups`,
+    action: read.action,
+    publicUrl,
+    schemaIds,
+    list: (actor, query, baseUrl) => groups.list(actor, query, baseUrl),
+  });
   app.get(
     `${prefix}/Groups/:id`,
     { config: read, schema: { tags, params: IdParams, querystring: ProjectionQuery } },
@@ -54,12 +35,7 @@ export async function groupsRoutes(
         baseUrlOf(request, publicUrl),
         withMembers,
       );
-      const version = (resource.meta as { version: string }).version;
-      const ifNoneMatch = header(request.headers['if-none-match']);
-      if (ifNoneMatch && etagMatches(ifNoneMatch, Number(/"(\d+)"/.exec(version)?.[1]))) {
-        return reply.status(304).header('etag', version).send();
-      }
-      return sendResource(reply, resource, 200, request.query, schemaIds);
+      return sendFetched(request, reply, resource, request.query, schemaIds);
     },
   );
   app.post(
@@ -84,7 +60,7 @@ export async function groupsRoutes(
           actorOf(request),
           request.params.id,
           request.body,
-          header(request.headers['if-match']),
+          headerValue(request.headers['if-match']),
           baseUrlOf(request, publicUrl),
         ),
         200,
@@ -96,12 +72,12 @@ export async function groupsRoutes(
     `${prefix}/Groups/:id`,
     { config: write, bodyLimit, schema: { tags, params: IdParams, body: PatchBody } },
     async (request, reply) => {
-      const minimal = /return=minimal/i.test(header(request.headers.prefer) ?? '');
+      const minimal = /return=minimal/i.test(headerValue(request.headers.prefer) ?? '');
       const resource = await groups.patch(
         actorOf(request),
         request.params.id,
         request.body,
-        header(request.headers['if-match']),
+        headerValue(request.headers['if-match']),
         baseUrlOf(request, publicUrl),
         !minimal,
       );
@@ -113,7 +89,7 @@ export async function groupsRoutes(
     `${prefix}/Groups/:id`,
     { config: write, schema: { tags, params: IdParams } },
     async (request, reply) => {
-      await groups.remove(actorOf(request), request.params.id, header(request.headers['if-match']));
+      await groups.remove(actorOf(request), request.params.id, headerValue(request.headers['if-match']));
       return reply.status(204).type(SCIM_JSON).send();
     },
   );

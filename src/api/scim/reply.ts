@@ -3,6 +3,7 @@ import type { Resource } from '../../modules/scim/normalize.js';
 import { projectResource } from '../../modules/scim/projection.js';
 import { LIST_RESPONSE } from '../../modules/scim/schemas.js';
 import type { ListResult } from '../../modules/scim/users.service.js';
+import { etagMatches } from '../../modules/scim/versioning.js';
 
 export const SCIM_JSON = 'application/scim+json; charset=utf-8';
 
@@ -13,6 +14,27 @@ export function baseUrlOf(request: FastifyRequest, publicUrl: string | undefined
   const prefix = at >= 0 ? path.slice(0, at + '/scim/v2'.length) : '/scim/v2';
   const origin = publicUrl?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`;
   return `${origin}${prefix}`;
+}
+
+/** A request header as one string (repeated headers joined by commas). */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** A GET of one resource: 304 with its ETag when If-None-Match names its version, else the resource. */
+export function sendFetched(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  resource: Resource,
+  query: { attributes?: string | undefined; excludedAttributes?: string | undefined },
+  schemaIds: string[],
+) {
+  const version = (resource.meta as { version: string }).version;
+  const ifNoneMatch = headerValue(request.headers['if-none-match']);
+  if (ifNoneMatch && etagMatches(ifNoneMatch, Number(/"(\d+)"/.exec(version)?.[1]))) {
+    return reply.status(304).header('etag', version).send();
+  }
+  return sendResource(reply, resource, 200, query, schemaIds);
 }
 
 /** Sends one resource with its ETag and Location, projected per `attributes`/`excludedAttributes`. */

@@ -1,13 +1,11 @@
 import type { ScimUsersService } from '../../modules/scim/users.service.js';
 import { userSchemas } from '../../modules/scim/users.service.js';
-import { etagMatches } from '../../modules/scim/versioning.js';
 import { actorOf, type Server } from '../http/server.js';
-import { baseUrlOf, SCIM_JSON, sendList, sendResource } from './reply.js';
-import { IdParams, ListQuery, PatchBody, ProjectionQuery, ScimBody } from './scim.schema.js';
-import { searchRequest } from './search.js';
+import { listRoutes } from './list-routes.js';
+import { baseUrlOf, headerValue, SCIM_JSON, sendFetched, sendResource } from './reply.js';
+import { IdParams, PatchBody, ProjectionQuery, ScimBody } from './scim.schema.js';
 
 const schemaIds = userSchemas.map((s) => s.id);
-const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
 
 /** `/Users` under one SCIM prefix: list, search, get, create, replace, patch, delete. */
 export async function usersRoutes(
@@ -17,41 +15,19 @@ export async function usersRoutes(
   const tags = ['scim'];
   const read = { action: 'scim:users:read' };
   const write = { action: 'scim:users:write' };
-  app.get(
-    `${prefix}/Users`,
-    { config: read, schema: { tags, querystring: ListQuery } },
-    async (request, reply) =>
-      sendList(
-        reply,
-        await users.list(actorOf(request), request.query, baseUrlOf(request, publicUrl)),
-        request.query,
-        schemaIds,
-      ),
-  );
-  app.post(
-    `${prefix}/Users/.search`,
-    { config: read, schema: { tags, body: ScimBody } },
-    async (request, reply) => {
-      const query = searchRequest(request.body);
-      return sendList(
-        reply,
-        await users.list(actorOf(request), query, baseUrlOf(request, publicUrl)),
-        query,
-        schemaIds,
-      );
-    },
-  );
+  listRoutes(app, {
+    path: `${prefix}/Users`,
+    action: read.action,
+    publicUrl,
+    schemaIds,
+    list: (actor, query, baseUrl) => users.list(actor, query, baseUrl),
+  });
   app.get(
     `${prefix}/Users/:id`,
     { config: read, schema: { tags, params: IdParams, querystring: ProjectionQuery } },
     async (request, reply) => {
       const resource = await users.get(actorOf(request), request.params.id, baseUrlOf(request, publicUrl));
-      const version = (resource.meta as { version: string }).version;
-      const ifNoneMatch = header(request.headers['if-none-match']);
-      if (ifNoneMatch && etagMatches(ifNoneMatch, Number(/"(\d+)"/.exec(version)?.[1]))) {
-        return reply.status(304).header('etag', version).send();
-      }
-      return sendResource(reply, resource, 200, request.query, schemaIds);
+      return sendFetched(request, reply, resource, request.query, schemaIds);
     },
   );
   app.post(`${prefix}/Users`, { config: write, schema: { tags, body: ScimBody } }, async (request, reply) =>
@@ -73,7 +49,7 @@ export async function usersRoutes(
           actorOf(request),
           request.params.id,
           request.body,
-          header(request.headers['if-match']),
+          headerValue(request.headers['if-match']),
           baseUrlOf(request, publicUrl),
         ),
         200,
@@ -89,10 +65,10 @@ export async function usersRoutes(
         actorOf(request),
         request.params.id,
         request.body,
-        header(request.headers['if-match']),
+        headerValue(request.headers['if-match']),
         baseUrlOf(request, publicUrl),
       );
-      if (/return=minimal/i.test(header(request.headers.prefer) ?? '')) {
+      if (/return=minimal/i.test(headerValue(request.headers.prefer) ?? '')) {
         return reply
           .status(204)
           .header('etag', (resource.meta as { version: string }).version)
@@ -105,7 +81,7 @@ export async function usersRoutes(
     `${prefix}/Users/:id`,
     { config: write, schema: { tags, params: IdParams } },
     async (request, reply) => {
-      await users.remove(actorOf(request), request.params.id, header(request.headers['if-match']));
+      await users.remove(actorOf(request), request.params.id, headerValue(request.headers['if-match']));
       return reply.status(204).type(SCIM_JSON).send();
     },
   );
