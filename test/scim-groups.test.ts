@@ -56,6 +56,12 @@ describe('SCIM /Groups', () => {
     expect(byMember.json<Obj>().Resources).toEqual([
       expect.not.objectContaining({ members: expect.anything() }),
     ]);
+    // A page of several groups: each carries its own members.
+    const other = await group('Design', people.slice(2, 4));
+    const page = (await scim(t, token, 'GET', '/Groups')).json<{ Resources: Obj[] }>().Resources;
+    const membersOf = (id: unknown) => memberIds(page.find((r) => r.id === id) ?? {});
+    expect(membersOf(g.id)).toEqual(people.slice(0, 2).sort());
+    expect(membersOf(other.id)).toEqual(people.slice(2, 4).sort());
   });
 
   it('409 uniqueness on a duplicate displayName (case-insensitive)', async () => {

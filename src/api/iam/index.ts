@@ -29,6 +29,18 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 const all = <T>(items: T[]) => ({ items });
 
+/** The IAM list of people or groups: a SCIM list (filter and paging), in the IAM envelope. */
+const scimList =
+  (service: Pick<ScimUsersService | ScimGroupsService, 'list'>) =>
+  async (actor: Parameters<ScimUsersService['list']>[0], q: Record<string, unknown>) => {
+    const res = await service.list(
+      actor,
+      { filter: str(q.filter), startIndex: num(q.startIndex), count: num(q.count) },
+      '/scim/v2',
+    );
+    return { items: res.resources, total: res.totalResults };
+  };
+
 /** A SCIM resource in the IAM envelope: its attributes without schemas/id/meta. */
 function scimItem(kind: 'User' | 'Group', r: Resource): Obj {
   const { schemas: _s, id, meta, externalId, ...attributes } = r;
@@ -142,14 +154,7 @@ export async function iamFace(
     read: 'scim:users:read',
     write: 'scim:users:write',
     toItem: (u) => scimItem('User', u),
-    list: async (actor, q) => {
-      const res = await users.list(
-        actor,
-        { filter: str(q.filter), startIndex: num(q.startIndex), count: num(q.count) },
-        '/scim/v2',
-      );
-      return { items: res.resources, total: res.totalResults };
-    },
+    list: scimList(users),
     get: (actor, id) => users.get(actor, id, '/scim/v2'),
     create: (actor, body) => users.create(actor, body, '/scim/v2'),
     replace: (actor, id, body) => users.replace(actor, id, body, undefined, '/scim/v2'),
@@ -162,14 +167,7 @@ export async function iamFace(
     read: 'scim:groups:read',
     write: 'scim:groups:write',
     toItem: (g) => scimItem('Group', g),
-    list: async (actor, q) => {
-      const res = await groups.list(
-        actor,
-        { filter: str(q.filter), startIndex: num(q.startIndex), count: num(q.count) },
-        '/scim/v2',
-      );
-      return { items: res.resources, total: res.totalResults };
-    },
+    list: scimList(groups),
     get: (actor, id) => groups.get(actor, id, '/scim/v2'),
     create: (actor, body) => groups.create(actor, body, '/scim/v2'),
     // "Update Groups" carries the name only: members stay as they are.

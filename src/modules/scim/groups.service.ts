@@ -16,7 +16,7 @@ import { normalizeResource, type Resource } from './normalize.js';
 import { applyPatch, type PatchOperation, readPatchOperations } from './patch.js';
 import { CORE_GROUP, groupSchema } from './schemas.js';
 import { scimError } from './scim-error.js';
-import { isUniqueViolation } from './unique.js';
+import { uniqueTransaction } from './unique.js';
 import type { ListResult } from './users.service.js';
 import { checkIfMatch } from './versioning.js';
 
@@ -115,14 +115,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
       .execute();
   }
 
-  async function transact<T>(fn: (trx: Executor) => Promise<T>): Promise<T> {
-    try {
-      return await db.transaction().execute(fn);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw scimError('uniqueness', 'displayName is already taken', 'conflict');
-      throw error;
-    }
-  }
+  const transact = uniqueTransaction(db, 'displayName');
 
   return {
     async list(actor: Actor, request: ListRequest, baseUrl: string): Promise<ListResult> {
@@ -143,12 +136,19 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
             actor.tenantId,
             rows.map((r) => r.id),
           );
+      // Members by group in one pass (a page of large groups holds many thousands of members).
+      const byGroup = new Map<string, typeof members>();
+      for (const m of members) {
+        const list = byGroup.get(m.group_id);
+        if (list) list.push(m);
+        else byGroup.set(m.group_id, [m]);
+      }
       return {
         totalResults: total,
         startIndex: q.startIndex,
         itemsPerPage: rows.length,
         resources: rows.map((row) =>
-          groupToScim(row, skipMembers ? undefined : members.filter((m) => m.group_id === row.id), baseUrl),
+          groupToScim(row, skipMembers ? undefined : (byGroup.get(row.id) ?? []), baseUrl),
         ),
       };
     },

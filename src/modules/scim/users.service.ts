@@ -13,7 +13,7 @@ import { normalizeResource, type Resource } from './normalize.js';
 import { applyPatch, readPatchOperations } from './patch.js';
 import { enterpriseSchema, sightlineUserSchema, userSchema } from './schemas.js';
 import { scimError } from './scim-error.js';
-import { isUniqueViolation } from './unique.js';
+import { uniqueTransaction } from './unique.js';
 import { type PersonRow, primaryEmail, type UserWrite, userToScim, userWriteFrom } from './users.mapper.js';
 import { type ScimPerson, usersRepo } from './users.repo.js';
 import { checkIfMatch } from './versioning.js';
@@ -198,14 +198,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
     await usersRepo.setRole(trx, actor.tenantId, personId, role.id, now);
   }
 
-  async function transact<T>(fn: (trx: Executor) => Promise<T>): Promise<T> {
-    try {
-      return await db.transaction().execute(fn);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw scimError('uniqueness', 'userName is already taken', 'conflict');
-      throw error;
-    }
-  }
+  const transact = uniqueTransaction(db, 'userName');
 
   return {
     async list(actor: Actor, request: ListRequest, baseUrl: string): Promise<ListResult> {
