@@ -1,24 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  Kysely,
-  type Dialect as KyselyDialect,
-  PostgresDialect,
-  SqliteAdapter,
-  type SqliteDialectConfig,
-  SqliteDriver,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-  type Transaction,
-} from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, pendingMigrations } from './migrator.js';
 import { withPreparedReads } from './pg-prepared.js';
 import type { Database } from './schema.js';
+import { sqliteDialect } from './sqlite-driver.js';
 import { sqliteDatabase } from './sqlite-statements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -48,26 +36,6 @@ export interface Store {
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
 
-/**
- * SQLite transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then
- * writes fails at once (SQLITE_BUSY, no waiting) when another connection, such as the sync apply
- * worker, committed in between. Taking the write lock up front makes it wait its turn instead.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-function sqliteDialect(config: SqliteDialectConfig): KyselyDialect {
-  return {
-    createDriver: () => new ImmediateSqliteDriver(config),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-    createAdapter: () => new SqliteAdapter(),
-    createIntrospector: (db) => new SqliteIntrospector(db),
-  };
-}
-
 /** Which store an executor talks to, for code handed only an executor (read off its placeholders). */
 export function dialectOf(db: Executor): Dialect {
   return sql`select ${0}`.compile(db).sql.includes('$1') ? 'postgres' : 'sqlite';
@@ -81,6 +49,8 @@ export interface StoreOptions {
 }
 
 /** Opens the store: PostgreSQL when a URL is given, else SQLite (WAL) in dataDir/sightline.db. */
+let unknownStamps = 0;
+
 export function openStore(options: StoreOptions): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
@@ -94,16 +64,25 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  // A sync apply (worker thread) may hold the write lock for seconds: writers wait, readers don't.
-  sqlite.pragma('busy_timeout = 30000');
+  // A sync apply (worker thread) may hold the write lock for seconds: writers wait for it without
+  // blocking the event loop (sqlite-driver.ts), so no busy timeout; readers (WAL) never wait.
+  sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('cache_size = -16000');
   // Commits by other connections change data_version; this connection's writes, total_changes().
   const otherCommits = sqlite.prepare('pragma data_version').pluck();
   const ownChanges = sqlite.prepare('select total_changes()').pluck();
   return makeStore(
-    new Kysely<Database>({ dialect: sqliteDialect({ database: sqliteDatabase(sqlite) }) }),
+    new Kysely<Database>({ dialect: sqliteDialect(() => sqliteDatabase(sqlite)) }),
     'sqlite',
-    () => `${String(ownChanges.get())}.${String(otherCommits.get())}`,
+    () => {
+      try {
+        return `${String(ownChanges.get())}.${String(otherCommits.get())}`;
+      } catch {
+        // Unreadable for a moment (SQLITE_BUSY while another connection recovers the WAL): a
+        // stamp no cache holds, so the caller reads afresh.
+        return `unknown.${++unknownStamps}`;
+      }
+    },
   );
 }
 
