@@ -9,4 +9,15 @@ describe('toAppError', () => {
     }
     expect(toAppError(new Error('boom'))).toMatchObject({ code: 'internal', status: 500 });
   });
+
+  it('maps a write that waited out the SQLite lock to 503 with a retry delay', () => {
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT']) {
+      const error = Object.assign(new Error('database is locked'), { code });
+      expect(toAppError(error)).toMatchObject({
+        code: 'unavailable',
+        status: 503,
+        details: { retryAfterSeconds: 5 },
+      });
+    }
+  });
 });

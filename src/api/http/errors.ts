@@ -1,4 +1,5 @@
 import type { FastifyError } from 'fastify';
+import { isSqliteBusy } from '../../platform/db/sqlite-driver.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { validationProblems } from './validation.js';
@@ -13,6 +14,11 @@ export function toAppError(error: unknown): AppError {
   if (isUniqueViolation(error))
     return new AppError('conflict', 'A record with the same name or key already exists', {
       scimType: 'uniqueness',
+    });
+  // A write that waited its 30 s for SQLite's write lock (a long sync apply holds it): try later.
+  if (isSqliteBusy(error))
+    return new AppError('unavailable', 'The database is busy applying a large write; retry shortly', {
+      retryAfterSeconds: 5,
     });
   const fe = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (fe.validation && Array.isArray(fe.validation)) {

@@ -134,6 +134,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     }
     const { body, contentType } = rendererFor(request.url)(appError, request.id);
     if (contentType) reply.type(contentType);
+    const retryAfter = appError.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply.status(appError.status).send(body);
   });
 

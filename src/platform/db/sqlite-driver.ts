@@ -13,7 +13,8 @@ import {
 /** How long a write waits for another connection's write lock before it fails. */
 export const SQLITE_LOCK_WAIT_MS = 30_000;
 
-function isBusy(error: unknown): boolean {
+/** True when SQLite refused a statement because another connection holds the lock it needs. */
+export function isSqliteBusy(error: unknown): boolean {
   return (
     typeof error === 'object' &&
     error !== null &&
@@ -112,7 +113,7 @@ class LockWaitingSqliteDriver implements Driver {
       try {
         return statement();
       } catch (error) {
-        if (!isBusy(error) || Date.now() + delay > deadline) throw error;
+        if (!isSqliteBusy(error) || Date.now() + delay > deadline) throw error;
       } finally {
         this.#mutex.unlock();
       }
@@ -131,7 +132,7 @@ class LockWaitingSqliteDriver implements Driver {
         return; // the transaction keeps the connection until commit or rollback
       } catch (error) {
         this.#mutex.unlock();
-        if (!isBusy(error) || Date.now() + delay > deadline) throw error;
+        if (!isSqliteBusy(error) || Date.now() + delay > deadline) throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
