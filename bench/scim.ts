@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,16 @@ interface CannonResult {
 }
 type Cannon = (options: Record<string, unknown>) => Promise<CannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+
+/** CPU time (user + system) of a process so far, in ms, from /proc (clock ticks of 10 ms). */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined; // not Linux
+  }
+}
 
 const USERS = 100_000;
 const GROUPS = 1_000;
@@ -151,7 +161,14 @@ async function runOn(label: string, env: Record<string, string>, databaseUrl: st
     const userNames = people.map((p) => p.userName);
     // Warm up, then measure.
     await filterLoad(server.url, token, userNames.slice(0, 1000)).catch(() => undefined);
+    // CPU per request of the server process and of this (load-generating) process: on a machine
+    // with few cores the two share them, which bounds the rate more than latency does.
+    const serverCpu = cpuMsOf(server.process.pid);
+    const cannonCpu = process.cpuUsage();
     const load = await filterLoad(server.url, token, userNames);
+    const serverCpuMs = (cpuMsOf(server.process.pid) ?? Number.NaN) - (serverCpu ?? Number.NaN);
+    const { user, system } = process.cpuUsage(cannonCpu);
+    const perRequestUs = (ms: number) => ((ms * 1000) / Math.max(1, load.requests.total)).toFixed(0);
     const patchMs: number[] = [];
     for (let round = 0; round < 5; round++) {
       const group = await json(server, token, 'POST', '/scim/v2/Groups', { displayName: `Bench ${round}` });
@@ -166,6 +183,7 @@ async function runOn(label: string, env: Record<string, string>, databaseUrl: st
     process.stdout.write(
       `\n${label}: ${USERS} users, ${GROUPS} groups\n` +
         `  GET /Users?filter=userName eq "…"  ${Math.round(load.requests.average)} req/s  p50 ${load.latency.p50} ms  p99 ${load.latency.p99} ms  (${load.requests.total} requests, ${load.non2xx} non-2xx, ${load.errors} errors)\n` +
+        `    CPU per request: server ${perRequestUs(serverCpuMs)} µs, autocannon ${perRequestUs((user + system) / 1000)} µs\n` +
         `  PATCH add 1,000 members            median ${median(patchMs).toFixed(1)} ms  (5 runs: ${patchMs.map((m) => m.toFixed(0)).join(', ')})\n`,
     );
     return { load, people };
