@@ -92,7 +92,11 @@ export async function createApp(
   } = {},
 ): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
-  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    lockWaitMs: config.sqliteLockWaitMs,
+  });
   await store.migrate();
   const { db } = store;
 

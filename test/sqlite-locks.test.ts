@@ -45,4 +45,31 @@ describe.skipIf(testDb !== 'sqlite')('SQLite write lock held by another connecti
     const list = await scim(t, token, 'GET', '/Users?filter=userName eq "second@example.com"');
     expect(list.json<{ totalResults: number }>().totalResults).toBe(1);
   });
+
+  it('a write that waits out SQLITE_LOCK_WAIT_MS answers 503 with Retry-After and changes nothing', async () => {
+    const quick = await startTestApp({ SQLITE_LOCK_WAIT_MS: '200' });
+    try {
+      const quickToken = await createToken(quick, 'provisioning');
+      // First use of the token (it records its last use, a write) before the lock is taken.
+      await scim(quick, quickToken, 'GET', '/Users?count=1');
+      const other = new SQLite(join(quick.env.DATA_DIR ?? '', 'sightline.db'));
+      other.exec('begin immediate');
+      let refused: Awaited<ReturnType<typeof scim>>;
+      try {
+        refused = await scim(quick, quickToken, 'POST', '/Users', userBody('late@example.com'));
+      } finally {
+        other.exec('commit');
+        other.close();
+      }
+      expect(refused.statusCode, refused.body).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.json()).toMatchObject({ status: '503' });
+      const list = await scim(quick, quickToken, 'GET', '/Users?filter=userName eq "late@example.com"');
+      expect(list.json<{ totalResults: number }>().totalResults).toBe(0);
+      const retried = await scim(quick, quickToken, 'POST', '/Users', userBody('late@example.com'));
+      expect(retried.statusCode, retried.body).toBe(201);
+    } finally {
+      await quick.close();
+    }
+  });
 });

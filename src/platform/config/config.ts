@@ -26,6 +26,7 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   ALLOW_PRIVATE_WEBHOOK_URLS: Type.Boolean({ default: false }),
   JOBS_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
+  SQLITE_LOCK_WAIT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
   DEMO: Type.Boolean({ default: false }),
   SYNC_GUARD_SHARE: Type.Number({ minimum: 0, maximum: 1, default: 0.3 }),
   SYNC_GUARD_MIN_ACTIVE: Type.Integer({ minimum: 0, default: 20 }),
@@ -59,6 +60,8 @@ export interface Config {
   bodyLimitBytes: number;
   allowPrivateWebhookUrls: boolean;
   jobsPollMs: number;
+  /** SQLite: how long a write waits for another connection's write lock before a 503. */
+  sqliteLockWaitMs: number;
   demo: boolean;
   ingest: { guardShare: number; guardMinActive: number; idleMs: number; finishWaitMs: number };
   /** The management face: `/users` has its own per-key budget (Torii documents 100/minute). */
@@ -130,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     allowPrivateWebhookUrls: parsed.ALLOW_PRIVATE_WEBHOOK_URLS,
     jobsPollMs: parsed.JOBS_POLL_MS,
+    sqliteLockWaitMs: parsed.SQLITE_LOCK_WAIT_MS,
     demo: parsed.DEMO,
     ingest: {
       guardShare: parsed.SYNC_GUARD_SHARE,

@@ -46,6 +46,8 @@ export interface StoreOptions {
   dataDir: string;
   /** Maximum pooled PostgreSQL connections. */
   poolSize?: number;
+  /** SQLite: how long a write waits for another connection's write lock (default 30 s). */
+  lockWaitMs?: number;
 }
 
 /** Opens the store: PostgreSQL when a URL is given, else SQLite (WAL) in dataDir/sightline.db. */
@@ -72,7 +74,7 @@ export function openStore(options: StoreOptions): Store {
   const otherCommits = sqlite.prepare('pragma data_version').pluck();
   const ownChanges = sqlite.prepare('select total_changes()').pluck();
   return makeStore(
-    new Kysely<Database>({ dialect: sqliteDialect(() => sqliteDatabase(sqlite)) }),
+    new Kysely<Database>({ dialect: sqliteDialect(() => sqliteDatabase(sqlite), options.lockWaitMs) }),
     'sqlite',
     () => {
       try {

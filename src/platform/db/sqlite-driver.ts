@@ -10,7 +10,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 
-/** How long a write waits for another connection's write lock before it fails. */
+/** How long a write waits for another connection's write lock before it fails (by default). */
 export const SQLITE_LOCK_WAIT_MS = 30_000;
 
 /** True when SQLite refused a statement because another connection holds the lock it needs. */
@@ -76,7 +76,7 @@ class Session implements DatabaseConnection {
  * worker held the lock for seconds, one waiting write stalled the event loop and every request,
  * reads included. Here connections have no busy timeout; a write or a transaction's BEGIN refused
  * with SQLITE_BUSY lets go of the connection, sleeps with the event loop free, and tries again
- * (until SQLITE_LOCK_WAIT_MS), so reads go on in the meantime. A statement refused with
+ * (for up to `lockWaitMs`), so reads go on in the meantime. A statement refused with
  * SQLITE_BUSY did nothing, so trying it again is safe. Transactions begin IMMEDIATE: a deferred one
  * that reads then writes would fail at once when another connection committed in between.
  */
@@ -84,7 +84,10 @@ class LockWaitingSqliteDriver implements Driver {
   readonly #mutex = new Mutex();
   #database: SqliteDatabase | undefined;
 
-  constructor(private readonly open: () => SqliteDatabase) {}
+  constructor(
+    private readonly open: () => SqliteDatabase,
+    private readonly lockWaitMs: number,
+  ) {}
 
   async init(): Promise<void> {
     this.#database = this.open();
@@ -107,7 +110,7 @@ class LockWaitingSqliteDriver implements Driver {
   }
 
   async #whenUnlocked<T>(statement: () => T): Promise<T> {
-    const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+    const deadline = Date.now() + this.lockWaitMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       await this.#mutex.lock();
       try {
@@ -123,7 +126,7 @@ class LockWaitingSqliteDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const session = connection as Session;
-    const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+    const deadline = Date.now() + this.lockWaitMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       await this.#mutex.lock();
       try {
@@ -163,9 +166,9 @@ class LockWaitingSqliteDriver implements Driver {
 }
 
 /** Kysely's SQLite dialect with the lock-waiting driver. */
-export function sqliteDialect(open: () => SqliteDatabase): Dialect {
+export function sqliteDialect(open: () => SqliteDatabase, lockWaitMs = SQLITE_LOCK_WAIT_MS): Dialect {
   return {
-    createDriver: () => new LockWaitingSqliteDriver(open),
+    createDriver: () => new LockWaitingSqliteDriver(open, lockWaitMs),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
