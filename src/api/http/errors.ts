@@ -15,7 +15,7 @@ export function toAppError(error: unknown): AppError {
     return new AppError('conflict', 'A record with the same name or key already exists', {
       scimType: 'uniqueness',
     });
-  // A write that waited its 30 s for SQLite's write lock (a long sync apply holds it): try later.
+  // A write that waited SQLITE_LOCK_WAIT_MS for SQLite's write lock (a long sync apply holds it).
   if (isSqliteBusy(error))
     return new AppError('unavailable', 'The database is busy applying a large write; retry shortly', {
       retryAfterSeconds: 5,

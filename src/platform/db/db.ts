@@ -50,9 +50,10 @@ export interface StoreOptions {
   lockWaitMs?: number;
 }
 
-/** Opens the store: PostgreSQL when a URL is given, else SQLite (WAL) in dataDir/sightline.db. */
+/** Change stamps handed out while the real one could not be read (each one unique). */
 let unknownStamps = 0;
 
+/** Opens the store: PostgreSQL when a URL is given, else SQLite (WAL) in dataDir/sightline.db. */
 export function openStore(options: StoreOptions): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });

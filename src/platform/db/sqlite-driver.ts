@@ -106,33 +106,28 @@ class LockWaitingSqliteDriver implements Driver {
 
   /** A statement outside any transaction: it waits for the connection, and for the write lock. */
   async runAlone<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return this.#whenUnlocked(() => this.run<R>(query));
+    const result = await this.#holdWhenUnlocked(() => this.run<R>(query));
+    this.#mutex.unlock();
+    return result;
   }
 
-  async #whenUnlocked<T>(statement: () => T): Promise<T> {
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await this.#holdWhenUnlocked(() => this.run(CompiledQuery.raw('begin immediate')));
+    // The transaction keeps the connection until commit or rollback.
+    (connection as Session).inTransaction = true;
+  }
+
+  /**
+   * Takes the connection and runs `statement`; while SQLite answers SQLITE_BUSY, lets go of the
+   * connection, sleeps and tries again until `lockWaitMs` have passed. Returns holding the
+   * connection (the caller releases it); throws having released it.
+   */
+  async #holdWhenUnlocked<T>(statement: () => T): Promise<T> {
     const deadline = Date.now() + this.lockWaitMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       await this.#mutex.lock();
       try {
         return statement();
-      } catch (error) {
-        if (!isSqliteBusy(error) || Date.now() + delay > deadline) throw error;
-      } finally {
-        this.#mutex.unlock();
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const session = connection as Session;
-    const deadline = Date.now() + this.lockWaitMs;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      await this.#mutex.lock();
-      try {
-        this.run(CompiledQuery.raw('begin immediate'));
-        session.inTransaction = true;
-        return; // the transaction keeps the connection until commit or rollback
       } catch (error) {
         this.#mutex.unlock();
         if (!isSqliteBusy(error) || Date.now() + delay > deadline) throw error;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/db.js';
+import type { Db, Executor } from '../db/db.js';
 import { isoIn, nowIso, parseJson, toJson } from '../db/json.js';
 import { newId } from '../ids/ids.js';
 import type { Logger } from '../log/log.js';
@@ -32,7 +32,7 @@ export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: numb
     const now = nowIso();
     const names = [...definitions.keys()];
     if (names.length === 0) return null;
-    const dueJob = (executor: Db) =>
+    const dueJob = (executor: Executor) =>
       executor
         .selectFrom('jobs')
         .select(['tenant_id', 'id'])
