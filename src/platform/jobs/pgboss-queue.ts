@@ -41,7 +41,16 @@ export function createPgBossQueue(options: {
   // pg-boss completes and fails jobs without awaiting the statement, so a handler that settles
   // just before stop() leaves one in flight: the pool ends only once those have settled.
   const inFlight = new Set<Promise<unknown>>();
+  /** Set once stop() ends the pool. */
+  let poolEnded = false;
   const executeSql: Sql = (text, values) => {
+    // A statement pg-boss issues after the pool ended (a job settling during shutdown, which
+    // pg-boss does not await) would reject inside pg-boss, unhandled. Nothing can be written any
+    // more: the job keeps its state and expires into a retry (delivery is at-least-once).
+    if (poolEnded) {
+      log.debug({ statement: text.slice(0, 80) }, 'job queue statement after stop dropped');
+      return Promise.resolve({ rows: [] });
+    }
     const query = pool.query(text, values);
     const settled: Promise<boolean> = query.then(
       () => inFlight.delete(settled),
@@ -198,6 +207,7 @@ export function createPgBossQueue(options: {
       await connecting?.catch(() => undefined);
       await boss.stop({ graceful: true, wait: true, timeout: STOP_TIMEOUT_MS });
       while (inFlight.size > 0) await Promise.all(inFlight);
+      poolEnded = true;
       await pool.end();
     },
   };
