@@ -106,6 +106,18 @@ function tokenByHash(hash: string) {
     where t.token_hash = ${hash}`;
 }
 
+/** A token's row and its effective actions as a set (read-only: one set serves every request). */
+interface ReadToken {
+  row: TokenRow;
+  actions: ReadonlySet<string>;
+}
+
+function actionSet(names: string): ReadonlySet<string> {
+  const actions = new Set<string>();
+  for (const action of names.split(' ')) if (action) actions.add(action);
+  return actions;
+}
+
 /** How many tokens' rows the SQLite store keeps between requests (cleared when full). */
 const TOKEN_CACHE_SIZE = 1000;
 
@@ -129,18 +141,22 @@ export function createTokensService({
   // since, by anyone. Any write (a revoked token, a changed role, a deactivated person, but also
   // an unrelated sync) makes the next request read afresh, so role, permission and token changes
   // still apply on the next request. PostgreSQL has no such stamp: it reads every time.
-  const cache = new Map<string, { stamp: string; row: TokenRow }>();
-  const tokenRow = async (hash: string): Promise<TokenRow | undefined> => {
-    if (!changeStamp) return readRow(hash);
+  const cache = new Map<string, { stamp: string; token: ReadToken }>();
+  const readToken = async (hash: string): Promise<ReadToken | undefined> => {
+    const row = await readRow(hash);
+    return row && { row, actions: actionSet(row.actions) };
+  };
+  const tokenOf = async (hash: string): Promise<ReadToken | undefined> => {
+    if (!changeStamp) return readToken(hash);
     const stamp = changeStamp();
     const hit = cache.get(hash);
-    if (hit?.stamp === stamp) return hit.row;
-    const row = await readRow(hash);
-    if (row) {
+    if (hit?.stamp === stamp) return hit.token;
+    const token = await readToken(hash);
+    if (token) {
       if (cache.size >= TOKEN_CACHE_SIZE) cache.clear();
-      cache.set(hash, { stamp, row });
+      cache.set(hash, { stamp, token });
     }
-    return row;
+    return token;
   };
   return {
     /**
@@ -150,10 +166,11 @@ export function createTokensService({
     async authenticate(secret: string, requestId?: string): Promise<Actor> {
       if (!secret.startsWith(TOKEN_PREFIX)) throw new AppError('unauthorized', 'Invalid API token');
       const hash = sha256Hex(secret);
-      const row = await tokenRow(hash);
+      const token = await tokenOf(hash);
       // The index lookup is by hash; the comparison below is constant-time on the stored value.
-      if (!row || !constantTimeEqual(row.token_hash, hash))
+      if (!token || !constantTimeEqual(token.row.token_hash, hash))
         throw new AppError('unauthorized', 'Invalid API token');
+      const { row, actions } = token;
       const now = nowIso();
       if (row.revoked_at) throw new AppError('unauthorized', 'API token has been revoked');
       if (row.expires_at && row.expires_at <= now)
@@ -169,8 +186,6 @@ export function createTokensService({
           .where('id', '=', row.id)
           .execute();
       }
-      const actions = new Set<string>();
-      for (const action of row.actions.split(' ')) if (action) actions.add(action);
       return {
         tenantId: row.tenant_id,
         type: 'token',
