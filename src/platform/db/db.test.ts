@@ -13,7 +13,7 @@ describe('the embedded (SQLite) store', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('opens in WAL mode with foreign keys on and pages read through a 1 GiB memory map', async () => {
+  it('opens in WAL mode with foreign keys on, no busy timeout and no memory map', async () => {
     dir = mkdtempSync(join(tmpdir(), 'sightline-db-'));
     store = openStore({ dataDir: dir });
     const pragma = async (name: string) =>
@@ -21,6 +21,6 @@ describe('the embedded (SQLite) store', () => {
     expect(await pragma('journal_mode')).toBe('wal');
     expect(await pragma('foreign_keys')).toBe(1);
     expect(await pragma('busy_timeout')).toBe(0);
-    expect(await pragma('mmap_size')).toBe(1024 ** 3);
+    expect(await pragma('mmap_size')).toBe(0);
   });
 });

@@ -50,9 +50,6 @@ export interface StoreOptions {
   lockWaitMs?: number;
 }
 
-/** How much of a SQLite database is read through a memory map (address space, not memory). */
-const SQLITE_MMAP_BYTES = 1024 ** 3;
-
 /** Change stamps handed out while the real one could not be read (each one unique). */
 let unknownStamps = 0;
 
@@ -74,11 +71,8 @@ export function openStore(options: StoreOptions): Store {
   // blocking the event loop (sqlite-driver.ts), so no busy timeout; readers (WAL) never wait.
   sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('cache_size = -16000');
-  // Pages are read through a memory map, not a read() per page missed in the page cache: a SCIM
-  // lookup on 100k people went 27 → 20 µs. The map is file-backed memory the kernel manages (it
-  // adds to RSS as shared, reclaimable pages), and a database larger than it is read normally
-  // past its end.
-  sqlite.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+  // No memory map (mmap_size): it made a SCIM lookup on 100k people 27 → 20 µs in better-sqlite3,
+  // but a 100k-row CSV import 21–22k → 14–15k rows/s (npm run bench -- manage).
   // Commits by other connections change data_version; this connection's writes, total_changes().
   const otherCommits = sqlite.prepare('pragma data_version').pluck();
   const ownChanges = sqlite.prepare('select total_changes()').pluck();
