@@ -106,4 +106,37 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
       await store.close();
     }
   });
+
+  it('011 gives every app its figures row: those created before it, and each one inserted after', async () => {
+    const env = await freshStoreEnv();
+    const store = openStore({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL });
+    const context = { dialect: store.dialect };
+    const db = store.db;
+    const insertApp = (id: string, now: string) =>
+      sql`insert into apps (tenant_id, id, name, name_lc, state, source, custom, created_at, updated_at)
+        values ('ten_a', ${id}, ${id}, ${id}, 'managed', 'test', '{}', ${now}, ${now})`.execute(db);
+    const figures = async () =>
+      (
+        await sql<{ app_id: string; active_users: number; annual_cost_minor: number | string }>`
+          select app_id, active_users, annual_cost_minor from app_figures order by app_id`.execute(db)
+      ).rows.map((r) => ({ ...r, annual_cost_minor: Number(r.annual_cost_minor) }));
+    try {
+      await migrateTo(db as never, context, '010-staged-keys');
+      const now = new Date().toISOString();
+      await insertApp('app_before_counted', now);
+      await insertApp('app_before_uncounted', now);
+      await sql`insert into app_figures
+          (tenant_id, app_id, active_users, total_users, total_licenses, annual_cost_minor, updated_at)
+        values ('ten_a', 'app_before_counted', 3, 4, 5, 600, ${now})`.execute(db);
+      await store.migrate();
+      await insertApp('app_after', now);
+      expect(await figures()).toEqual([
+        { app_id: 'app_after', active_users: 0, annual_cost_minor: 0 },
+        { app_id: 'app_before_counted', active_users: 3, annual_cost_minor: 600 },
+        { app_id: 'app_before_uncounted', active_users: 0, annual_cost_minor: 0 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
 });

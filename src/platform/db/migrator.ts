@@ -9,6 +9,7 @@ import * as workflows from './migrations/007-workflows.js';
 import * as dropRedundantIndex from './migrations/008-drop-redundant-index.js';
 import * as groupMembersByPerson from './migrations/009-group-members-by-person.js';
 import * as stagedKeys from './migrations/010-staged-keys.js';
+import * as appFiguresRow from './migrations/011-app-figures-row.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -31,6 +32,7 @@ const migrations: Record<string, MigrationModule> = {
   '008-drop-redundant-index': dropRedundantIndex,
   '009-group-members-by-person': groupMembersByPerson,
   '010-staged-keys': stagedKeys,
+  '011-app-figures-row': appFiguresRow,
 };
 
 /** Names of every migration, in the order they apply. */
