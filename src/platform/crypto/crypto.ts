@@ -1,10 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  hash,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** SHA-256 of a string, hex encoded. Used for API tokens at rest (and on every request). */
 export function sha256Hex(value: string): string {
