@@ -1,8 +1,12 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectAuthRules } from './helpers/auth-rules.js';
 import { expectContract } from './helpers/contract.js';
-import { skipPostgres } from './helpers/db.js';
+import { skipPostgres, testDb } from './helpers/db.js';
 
 const C = 'zluri-sync-v2.openapi.yaml';
 const P = {
@@ -256,6 +260,30 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     const late = await v2('POST', url, { entity: 'users', page: 3, data: [user(9)] });
     expect(late.statusCode).toBe(400);
   });
+
+  it.runIf(testDb === 'sqlite')(
+    'writes an applied sync into the SQLite database file once its result is reported',
+    async () => {
+      const id = await newInstance('Checkpointed');
+      const finished = await push(id, [{ entity: 'users', data: [user(71), user(72)] }]);
+      expect(finished.json<SyncBody>().data.status).toBe('finished');
+      // The apply worker commits without a checkpoint and checkpoints after reporting: the rows
+      // reach the database file itself (a copy of it alone is read, without the write-ahead log) with no later
+      // write of the server's to carry them there.
+      const file = join(t.app.config.dataDir, 'sightline.db');
+      const inFile = () => {
+        const copy = join(mkdtempSync(join(tmpdir(), 'sightline-file-')), 'copy.db');
+        copyFileSync(file, copy);
+        const raw = new Database(copy, { fileMustExist: true });
+        try {
+          return raw.prepare('select count(*) from app_accounts where instance_id = ?').pluck().get(id);
+        } finally {
+          raw.close();
+        }
+      };
+      await expect.poll(inFile, { timeout: 5000 }).toBe(2);
+    },
+  );
 
   it('diffs a second snapshot: new, changed, missing and reactivated records, with events', async () => {
     const id = await newInstance('Notion');

@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
-import { openStore } from '../../platform/db/db.js';
+import { openStore, type Store } from '../../platform/db/db.js';
 import { createLogger } from '../../platform/log/log.js';
 import { applySync } from './apply-sync.js';
 import type { IngestSettings } from './syncs.types.js';
@@ -49,6 +49,20 @@ export function applyInWorker(task: ApplyTask): Promise<void> {
   });
 }
 
+/**
+ * Copies the committed apply from the write-ahead log into the database file, after the result
+ * was reported, here rather than in the server's next commit (which would block its event loop for
+ * as long). Passive, like SQLite's own: it waits for no reader or writer. A failure only leaves
+ * the work to SQLite's next automatic checkpoint.
+ */
+async function checkpoint(db: Store['db']): Promise<void> {
+  try {
+    await sql`pragma wal_checkpoint(PASSIVE)`.execute(db);
+  } catch {
+    // left to the next automatic checkpoint
+  }
+}
+
 async function main(task: ApplyTask): Promise<void> {
   const store = openStore({ dataDir: task.dataDir });
   try {
@@ -57,12 +71,16 @@ async function main(task: ApplyTask): Promise<void> {
     // cache counts toward the process's memory. The temp schema holds the apply's work tables.
     await sql`pragma cache_size = -8000`.execute(store.db);
     await sql`pragma temp.cache_size = -4000`.execute(store.db);
+    // No checkpoint at the commit: it copied the apply's pages from the write-ahead log into the
+    // database file (0.4-0.6 s for a 100k-row import) before the result could be reported.
+    await sql`pragma wal_autocheckpoint = 0`.execute(store.db);
     await applySync(
       { store, log: createLogger(task.logLevel), settings: task.settings },
       task.tenantId,
       task.syncId,
     );
     parentPort?.postMessage({ ok: true });
+    await checkpoint(store.db);
   } catch (error) {
     parentPort?.postMessage({ ok: false, error: error instanceof Error ? error.message : String(error) });
   } finally {
