@@ -328,6 +328,8 @@ describe.skipIf(skipPostgres)('management face: apps (/v1.0, /v1.1)', () => {
 
     const filtered = page(await call('GET', '/v1.1/apps?region=EU&fields=name,region'));
     expect(filtered.data).toEqual([{ id: eu.id, name: 'Custom EU', region: 'EU' }]);
+    const onlyCustom = page(await call('GET', '/v1.1/apps?region=EU&fields=region'));
+    expect(onlyCustom.data).toEqual([{ id: eu.id, region: 'EU' }]);
     const byNumber = page(await call('GET', '/v1.0/apps?seatsPlanned=40'));
     expect(byNumber.data.map((a) => a.id)).toEqual([eu.id]);
     const badFilter = await call('GET', '/v1.1/apps?region=APAC');
