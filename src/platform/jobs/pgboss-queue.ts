@@ -16,6 +16,42 @@ interface Envelope {
 
 type Sql = (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>;
 
+/** What pg-boss's own database answers once closed; its types leave this out, its code reads it. */
+const CLOSED = undefined as unknown as { rows: unknown[] };
+
+/**
+ * How pg-boss runs its statements on our pool. pg-boss completes and fails jobs without awaiting
+ * the statement, so a handler that settles just before stop() leaves one in flight: end() ends the
+ * pool only once those have settled. A statement issued after that (a job settling during
+ * shutdown) answers nothing, as pg-boss's own database does once closed (pg-boss reads that as
+ * "no rows affected"; an empty row list made it throw, unhandled). Nothing can be written any
+ * more: the job keeps its state and expires into a retry (delivery is at-least-once).
+ */
+export function bossStatements(pool: pg.Pool, log: Logger): { executeSql: Sql; end(): Promise<void> } {
+  const inFlight = new Set<Promise<unknown>>();
+  let ended = false;
+  return {
+    executeSql(text, values) {
+      if (ended) {
+        log.debug({ statement: text.slice(0, 80) }, 'job queue statement after stop dropped');
+        return Promise.resolve(CLOSED);
+      }
+      const query = pool.query(text, values);
+      const settled: Promise<boolean> = query.then(
+        () => inFlight.delete(settled),
+        () => inFlight.delete(settled),
+      );
+      inFlight.add(settled);
+      return query;
+    },
+    async end() {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+      ended = true;
+      await pool.end();
+    },
+  };
+}
+
 /**
  * The PostgreSQL job queue, backed by pg-boss (its own `pgboss` schema): any number of Sightline
  * processes can work it; retries use pg-boss's exponential backoff (whole seconds, at least 1 s).
@@ -38,27 +74,8 @@ export function createPgBossQueue(options: {
     (client: pg.Pool | pg.PoolClient): Sql =>
     (text, values) =>
       client.query(text, values);
-  // pg-boss completes and fails jobs without awaiting the statement, so a handler that settles
-  // just before stop() leaves one in flight: the pool ends only once those have settled.
-  const inFlight = new Set<Promise<unknown>>();
-  /** Set once stop() ends the pool. */
-  let poolEnded = false;
-  const executeSql: Sql = (text, values) => {
-    // A statement pg-boss issues after the pool ended (a job settling during shutdown, which
-    // pg-boss does not await) would reject inside pg-boss, unhandled. Nothing can be written any
-    // more: the job keeps its state and expires into a retry (delivery is at-least-once).
-    if (poolEnded) {
-      log.debug({ statement: text.slice(0, 80) }, 'job queue statement after stop dropped');
-      return Promise.resolve({ rows: [] });
-    }
-    const query = pool.query(text, values);
-    const settled: Promise<boolean> = query.then(
-      () => inFlight.delete(settled),
-      () => inFlight.delete(settled),
-    );
-    inFlight.add(settled);
-    return query;
-  };
+  const statements = bossStatements(pool, log);
+  const { executeSql } = statements;
   const boss = new PgBoss({ db: { executeSql }, schema: SCHEMA, schedule: false });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'pg-boss error'));
 
@@ -206,9 +223,7 @@ export function createPgBossQueue(options: {
       // Waits for running handlers (up to the timeout; then pg-boss fails them and they are retried).
       await connecting?.catch(() => undefined);
       await boss.stop({ graceful: true, wait: true, timeout: STOP_TIMEOUT_MS });
-      while (inFlight.size > 0) await Promise.all(inFlight);
-      poolEnded = true;
-      await pool.end();
+      await statements.end();
     },
   };
 }
