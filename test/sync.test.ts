@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -271,8 +271,9 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
       // reach the database file itself (a copy of it alone is read, without the write-ahead log) with no later
       // write of the server's to carry them there.
       const file = join(t.app.config.dataDir, 'sightline.db');
+      const dir = mkdtempSync(join(tmpdir(), 'sightline-file-'));
+      const copy = join(dir, 'copy.db');
       const inFile = () => {
-        const copy = join(mkdtempSync(join(tmpdir(), 'sightline-file-')), 'copy.db');
         copyFileSync(file, copy);
         const raw = new Database(copy, { fileMustExist: true });
         try {
@@ -281,7 +282,11 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
           raw.close();
         }
       };
-      await expect.poll(inFile, { timeout: 5000 }).toBe(2);
+      try {
+        await expect.poll(inFile, { timeout: 5000 }).toBe(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   );
 

@@ -16,11 +16,11 @@ export async function usersRoutes(
       write: 'scim:users:write',
       schemaIds: userSchemas.map((s) => s.id),
       list: users.list,
-      get: (actor, id, baseUrl) => users.get(actor, id, baseUrl),
+      get: users.get,
       create: users.create,
       replace: users.replace,
       // The person is read back either way: a 204 still carries the new version as its ETag.
-      patch: (actor, id, body, ifMatch, baseUrl) => users.patch(actor, id, body, ifMatch, baseUrl),
+      patch: users.patch,
       remove: users.remove,
     },
     { prefix, publicUrl },
