@@ -233,6 +233,7 @@ export async function createApp(
         await server.close().finally(() => clearInterval(sweep));
         await outbox.stop();
         await queue.stop();
+        await syncs.close();
         await store.close();
         s3?.close();
       })();

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -541,5 +541,33 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
       prefix: '/v2/integrations-sync',
       errorMessage: (b) => (b as { error: string }).error,
     });
+  });
+});
+
+describe.runIf(testDb === 'sqlite')('closing the server right after a finish (SQLite)', () => {
+  it('waits for the apply worker to exit, then closes last: the write-ahead log is folded in', async () => {
+    const t = await startTestApp();
+    try {
+      await t.app.queue.start();
+      const token = await createToken(t, 'integration');
+      const post = (url: string, payload?: object) =>
+        t.request({ method: 'POST', url, token, ...(payload ? { payload } : {}) });
+      const instance = await post('/api/instances', { appName: 'Closing' });
+      const base = `/v2/integrations-sync/instances/${instance.json<{ data: { id: string } }>().data.id}/syncs`;
+      const syncId = (await post(base)).json<SyncBody>().data.id;
+      // Large enough that the worker's checkpoint after reporting is still running when close starts.
+      for (let page = 1; page <= 20; page++) {
+        const data = Array.from({ length: 1000 }, (_, i) => user((page - 1) * 1000 + i));
+        expect(
+          (await post(`${base}/${syncId}/data/snapshots`, { entity: 'users', page, data })).statusCode,
+        ).toBe(200);
+      }
+      const finished = await post(`${base}/${syncId}/finish`);
+      expect(finished.json<SyncBody>().data.status).toBe('finished');
+    } finally {
+      await t.close();
+    }
+    const wal = join(t.app.config.dataDir, 'sightline.db-wal');
+    expect(!existsSync(wal) || statSync(wal).size === 0, 'no write-ahead log left after close').toBe(true);
   });
 });

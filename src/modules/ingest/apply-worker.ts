@@ -20,33 +20,51 @@ interface ApplyTask {
 const resourceLimits = { maxYoungGenerationSizeMb: 8 };
 
 /**
- * Runs a sync's apply in a worker thread with its own SQLite connection, so the server's event
+ * Runs syncs' applies in worker threads, each with its own SQLite connection, so the server's event
  * loop keeps answering (reads proceed under WAL) while a large snapshot is applied.
+ *
+ * A worker reports its result before it checkpoints and closes its connection: `run` settles at
+ * the report, `close` waits until every worker has exited. The server closes its own connection
+ * after that, as the last one, which checkpoints the write-ahead log into the database file and
+ * removes it (a worker still open at that moment would keep the log, and a process exiting under
+ * it would leave it behind).
  */
-export function applyInWorker(task: ApplyTask): Promise<void> {
-  const source = import.meta.url;
-  return new Promise((resolve, reject) => {
-    // Under tsx (development, tests) the worker registers the TypeScript loader before loading us.
-    const worker = source.endsWith('.ts')
-      ? new Worker(
-          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
-          { eval: true, workerData: task, resourceLimits },
-        )
-      : new Worker(new URL(source), { workerData: task, resourceLimits });
-    let settled = false;
-    worker.once('message', (message: { ok: boolean; error?: string }) => {
-      settled = true;
-      if (message.ok) resolve();
-      else reject(new Error(message.error ?? 'apply worker failed'));
-    });
-    worker.once('error', (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`apply worker exited with code ${code}`));
-    });
-  });
+export function createApplyWorkers() {
+  const running = new Set<Promise<void>>();
+  return {
+    run(task: ApplyTask): Promise<void> {
+      const source = import.meta.url;
+      // Under tsx (development, tests) the worker registers the TypeScript loader before loading us.
+      const worker = source.endsWith('.ts')
+        ? new Worker(
+            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
+            { eval: true, workerData: task, resourceLimits },
+          )
+        : new Worker(new URL(source), { workerData: task, resourceLimits });
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      running.add(exited);
+      void exited.then(() => running.delete(exited));
+      return new Promise((resolve, reject) => {
+        let settled = false;
+        worker.once('message', (message: { ok: boolean; error?: string }) => {
+          settled = true;
+          if (message.ok) resolve();
+          else reject(new Error(message.error ?? 'apply worker failed'));
+        });
+        worker.once('error', (error) => {
+          settled = true;
+          reject(error);
+        });
+        worker.once('exit', (code) => {
+          if (!settled) reject(new Error(`apply worker exited with code ${code}`));
+        });
+      });
+    },
+    /** Resolves once every worker started so far has exited (its connection closed). */
+    async close(): Promise<void> {
+      while (running.size > 0) await Promise.all(running);
+    },
+  };
 }
 
 /**

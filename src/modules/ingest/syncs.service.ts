@@ -9,7 +9,7 @@ import { type Actor, requireAction } from '../auth/actor.js';
 import { recordEvents } from '../events/events.service.js';
 import { getInstanceRow } from '../instances/instances.service.js';
 import { applySync } from './apply-sync.js';
-import { applyInWorker } from './apply-worker.js';
+import { createApplyWorkers } from './apply-worker.js';
 import { type SnapshotEntity, validateRecords } from './records.schema.js';
 import { createKeysTable, dropKeysTable } from './staged-keys.js';
 import { storePage } from './store-page.js';
@@ -28,14 +28,15 @@ export function createSyncsService(deps: {
   sqliteWorker?: { dataDir: string; logLevel: string };
 }) {
   const db: Db = deps.store.db;
+  const workers = deps.sqliteWorker ? createApplyWorkers() : undefined;
 
   deps.queue.register<{ syncId: string }>({
     name: FINISH_JOB,
     retryLimit: 3,
     backoffMs: 5000,
     handler: (payload, context) =>
-      deps.sqliteWorker
-        ? applyInWorker({
+      deps.sqliteWorker && workers
+        ? workers.run({
             ...deps.sqliteWorker,
             settings: deps.settings,
             tenantId: context.tenantId,
@@ -84,6 +85,9 @@ export function createSyncsService(deps: {
   }
 
   return {
+    /** Waits for the apply workers to exit (call after the job queue stopped, before the store closes). */
+    close: (): Promise<void> => workers?.close() ?? Promise.resolve(),
+
     /** Starts a sync; 409 naming the running one when the instance already has one. */
     async create(actor: Actor, instanceId: string): Promise<Sync> {
       requireAction(actor, 'sync:write');
