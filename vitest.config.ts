@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     reporters: ['default', './test/setup/summary-reporter.ts'],
     hookTimeout: 60_000,
+    setupFiles: ['test/setup/temp-dirs.ts'],
     projects: [
       {
         extends: true,

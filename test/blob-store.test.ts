@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { BlobNotFoundError, type BlobStore } from '../src/platform/storage/blob-
 import { createDiskStore } from '../src/platform/storage/disk-store.js';
 import { createS3Store } from '../src/platform/storage/s3-store.js';
 import { startS3 } from './helpers/s3.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -32,10 +32,10 @@ run.each(['disk', 's3'] as const)('blob store (%s)', (kind) => {
   let stop: () => Promise<void>;
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sightline-blobs-'));
     if (kind === 'disk') {
+      dir = tempDir('sightline-blobs');
       store = createDiskStore(dir);
-      stop = () => rm(dir, { recursive: true, force: true });
+      stop = async () => undefined;
     } else {
       const s3 = await startS3();
       store = await createS3Store({

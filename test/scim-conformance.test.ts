@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { scim, userBody } from './helpers/scim.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -31,7 +31,7 @@ describe('Okta SCIM 2.0 SPEC test (newman)', () => {
   afterAll(() => t.close());
 
   it('passes 100%', async () => {
-    const report = join(mkdtempSync(join(tmpdir(), 'newman-')), 'report.json');
+    const report = join(tempDir('sightline-newman'), 'report.json');
     const collection = join(root, 'test/fixtures/okta-scim/okta-spec.postman_collection.json');
     const result = await run(
       'npx',

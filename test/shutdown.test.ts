@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/platform/db/db.js';
 import { testDb } from './helpers/db.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,7 +83,7 @@ describe.skipIf(testDb === 'postgres')('graceful shutdown on SIGTERM', () => {
   });
 
   it('finishes in-flight requests and jobs, refuses new connections, closes the database, exits 0', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sightline-shutdown-'));
+    const dataDir = tempDir('sightline-shutdown');
     const token = `sl_${randomBytes(32).toString('base64url')}`;
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 import { readRecords, rowToRecord } from './records-file.js';
 
 describe('records files', () => {
@@ -23,7 +23,7 @@ describe('records files', () => {
   });
 
   it('reads CSV (quoted commas, BOM), NDJSON and JSON arrays', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'records-'));
+    const dir = tempDir('sightline-records');
     writeFileSync(join(dir, 'a.csv'), '\ufeffid,email,name\nu1,a@x.co,"Doe, Jane"\nu2,b@x.co,\n');
     writeFileSync(join(dir, 'a.ndjson'), '{"id":"u1"}\n\n{"id":"u2"}\n');
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ data: [{ id: 'u1' }] }));

@@ -1,8 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { tempDir } from './temp-dir.js';
 
 export const testDb = process.env.SIGHTLINE_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 
@@ -14,7 +12,7 @@ export const skipPostgres = testDb === 'postgres' && !inject('pgUrl');
  * a new data directory for SQLite. Returns the env variables that point Sightline at it.
  */
 export async function freshStoreEnv(): Promise<{ DATA_DIR: string; DATABASE_URL?: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sightline-test-'));
+  const dataDir = tempDir('sightline-test');
   if (testDb === 'sqlite') return { DATA_DIR: dataDir };
   const base = inject('pgUrl');
   const name = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 import { ConfigError, loadConfig } from './config.js';
 
-const freshDir = () => mkdtempSync(join(tmpdir(), 'sightline-config-'));
+const freshDir = () => tempDir('sightline-config');
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** The problems of the ConfigError that loading `env` throws. */
