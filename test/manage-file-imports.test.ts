@@ -45,6 +45,49 @@ describe('Torii files and parsings', () => {
     throw new Error(`parsing ${id} did not settle`);
   }
 
+  it('refuses U+0000 in a cell (the row, naming the field) or in the header (the parsing, naming the column)', async () => {
+    // PostgreSQL cannot store U+0000: the row is reported, not quoted, and the others import. (In
+    // the first 4 kB of a UTF-8 file, a NUL byte makes the upload binary: 415.)
+    const good = Array.from({ length: 300 }, (_, i) => `ok${i}@acme.test,Fine ${i}`);
+    const csv = `Email,Full name\n${good.join('\n')}\nnul@acme.test,Bad\u0000Name\n`;
+    const file = json(await upload('nul-cell.csv', Buffer.from(csv)));
+    await t.request({
+      method: 'PUT',
+      url: '/v1.1/parsings/manual',
+      token: t.ownerToken,
+      payload: {
+        fileId: file.id,
+        appName: 'Nul Cells',
+        target: 'accounts',
+        mappings: [
+          { sourceColumn: 'Email', targetField: 'email' },
+          { sourceColumn: 'Full name', targetField: 'name' },
+        ],
+      },
+    });
+    const done = await settled(file.parsingId);
+    expect(done).toMatchObject({ status: 'completed', result: { rows: 301, imported: 300, rejected: 1 } });
+    expect(done.result.errors).toEqual([
+      { field: 'name', problem: 'contains U+0000 (a NUL character), which text cannot hold', index: 302 },
+    ]);
+
+    // UTF-16 (with its byte-order mark) is text whatever its bytes: the header reaches the reader.
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('Email,Na\u0000me\r\na@acme.test,A\r\n', 'utf16le'),
+    ]);
+    const header = json(await upload('nul-header.csv', utf16));
+    const parsing = json(
+      await t.request({ method: 'GET', url: `/v1.1/parsings/${header.parsingId}`, token: t.ownerToken }),
+    );
+    expect(parsing).toMatchObject({ status: 'failed', columns: [] });
+    expect(parsing.failureReason).toContain('Column 2 of the header row contains U+0000');
+
+    const named = await upload('nul\u0000name.csv', Buffer.from('Email\na@acme.test\n'));
+    expect(named.statusCode, named.body).toBe(400);
+    expect(named.json<Obj>().message).toContain('file name contains U+0000');
+  });
+
   it('uploads a CSV, detects its columns, and imports the good rows through a sync, reporting bad rows', async () => {
     const csv = [
       'Email,Full name,Role,Last login',

@@ -11,6 +11,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import type { Logger } from '../../platform/log/log.js';
 import { type ErrorRenderer, renderNativeError, toAppError } from './errors.js';
+import { checkJsonForNul, checkUrlForNul } from './nul-guard.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -115,7 +116,11 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     (request, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
-      parseJson(request, text, done);
+      parseJson(request, text, (error, value) => {
+        if (error) return done(error, undefined);
+        const nul = checkJsonForNul(text, value);
+        return nul ? done(nul, undefined) : done(null, value);
+      });
     },
   );
 
@@ -165,6 +170,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
         },
       ),
   });
+
+  // A callback hook: one string search per request, no promise.
+  app.addHook('onRequest', (request, _reply, done) => done(checkUrlForNul(request.url)));
 
   app.addHook('onRequest', async (request) => {
     const action = request.routeOptions.config.action;

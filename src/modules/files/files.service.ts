@@ -118,6 +118,11 @@ export function createFilesService({
     /** A small upload (the multipart route): checked, written, recorded. */
     async store(actor: Actor, input: { name: string; content: Buffer }): Promise<OpenableFile> {
       requireAction(actor, 'files:write');
+      if (input.name.includes('\0'))
+        throw new AppError(
+          'bad_request',
+          'The file name contains U+0000 (a NUL character), which text cannot hold',
+        );
       const checked = checkFileType(input.name, input.content.subarray(0, 4096));
       if ('problem' in checked) throw new AppError('unsupported_media_type', checked.problem);
       const utf8 = new Utf8Check();

@@ -24,9 +24,16 @@ export function createParsingsService(deps: ImportJobDeps) {
     /** Creates the parsing of an uploaded CSV/XLSX file, with its detected columns. */
     async createForFile(actor: Actor, file: OpenableFile): Promise<Parsing | undefined> {
       if (file.ext !== 'csv' && file.ext !== 'xlsx') return undefined;
-      const columns = await readColumns(file.open, file.ext, charsetOfMime(file.contentType)).catch(
+      const read = await readColumns(file.open, file.ext, charsetOfMime(file.contentType)).catch(
         () => [] as string[],
       );
+      // A header PostgreSQL could not store (U+0000) fails the parsing, naming the column.
+      const nul = read.findIndex((c) => c.includes('\0'));
+      const columns = nul < 0 ? read : [];
+      const failure =
+        nul >= 0
+          ? `Column ${nul + 1} of the header row contains U+0000 (a NUL character), which text cannot hold`
+          : 'No header row found';
       const id = newId('prs');
       const now = nowIso();
       await db
@@ -41,7 +48,7 @@ export function createParsingsService(deps: ImportJobDeps) {
           mappings: null,
           sync_id: null,
           result: null,
-          failure_reason: columns.length > 0 ? null : 'No header row found',
+          failure_reason: columns.length > 0 ? null : failure,
           created_by: actor.id,
           created_at: now,
           updated_at: now,

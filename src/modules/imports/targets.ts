@@ -163,6 +163,11 @@ export function checkRow(target: ImportTarget, values: Record<string, string>, r
       continue;
     }
     const bad = (problem: string) => problems.push({ field, problem, index: row });
+    // Not quoted in the problem: the problem is stored, and PostgreSQL cannot hold U+0000.
+    if (value.includes('\0')) {
+      bad('contains U+0000 (a NUL character), which text cannot hold');
+      continue;
+    }
     if (spec.type === 'email' && !EMAIL.test(value)) bad(`'${value}' is not an email address`);
     if (spec.type === 'status' && !STATUSES.includes(value.toLowerCase()))
       bad(`'${value}' is not one of ${STATUSES.join(', ')}`);

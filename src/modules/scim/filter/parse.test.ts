@@ -132,6 +132,8 @@ describe('parseFilter', () => {
     ['urn:x:y: eq 1', 'Invalid attribute path'],
     ['a eq 12abc', 'Invalid number'],
     ['not a eq 1', "Unexpected token 'a'"],
+    ['userName eq "a\\u0000b"', 'A string cannot contain U+0000 (position 14)'],
+    ['userName eq "a\u0000b"', 'A string cannot contain U+0000 (position 14)'],
   ])('rejects %j with invalidFilter (%s)', (text, message) => {
     const error = errorOf(() => parseFilter(text));
     expect(error.code).toBe('bad_request');

@@ -76,13 +76,18 @@ export function tokenize(text: string, scimType: SyntaxErrorType): Token[] {
   return tokens;
 }
 
-/** Reads a JSON string literal starting at the opening quote; returns its value and the end offset. */
+/**
+ * Reads a JSON string literal starting at the opening quote; returns its value and the end offset.
+ * U+0000, escaped or not, is refused: PostgreSQL text cannot hold it (both stores answer alike).
+ */
 function readString(text: string, start: number, fail: (message: string) => never): [string, number] {
+  const nul = (at: number): never => fail(`A string cannot contain U+0000 (position ${at})`);
   let out = '';
   let i = start + 1;
   while (i < text.length) {
     const c = text.charAt(i);
     if (c === '"') return [out, i + 1];
+    if (c === '\0') return nul(i);
     if (c !== '\\') {
       out += c;
       i++;
@@ -92,7 +97,9 @@ function readString(text: string, start: number, fail: (message: string) => neve
     if (e === 'u') {
       const hex = text.slice(i + 2, i + 6);
       if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail(`Invalid \\u escape at position ${i}`);
-      out += String.fromCharCode(Number.parseInt(hex, 16));
+      const code = Number.parseInt(hex, 16);
+      if (code === 0) nul(i);
+      out += String.fromCharCode(code);
       i += 6;
       continue;
     }
