@@ -135,6 +135,8 @@ describe('SCIM /Users', () => {
     const missing = await scim(t, token, 'GET', '/Users/00919288221112222');
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ status: '404', detail: expect.any(String) });
+    // scimType is a keyword for 400s (and 409 uniqueness): none on a 404 (RFC 7644 §3.12).
+    expect(missing.json().scimType).toBeUndefined();
     const guid = await scim(t, token, 'GET', '/Users?filter=id eq "6f1c2b7e-3f7a-4e55-9a43-1d2f0b7f7c11"');
     expect(guid.statusCode).toBe(200);
     expect(guid.json()).toMatchObject({ totalResults: 0, Resources: [] });

@@ -11,7 +11,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import type { Logger } from '../../platform/log/log.js';
 import { type ErrorRenderer, renderNativeError, toAppError } from './errors.js';
-import { checkJsonForNul, checkUrlForNul } from './nul-guard.js';
+import { checkJsonText, checkUrlText } from './text-guard.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -118,8 +118,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       if (text.trim() === '') return done(null, undefined);
       parseJson(request, text, (error, value) => {
         if (error) return done(error, undefined);
-        const nul = checkJsonForNul(text, value);
-        return nul ? done(nul, undefined) : done(null, value);
+        const bad = checkJsonText(text, value);
+        return bad ? done(bad, undefined) : done(null, value);
       });
     },
   );
@@ -172,7 +172,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   });
 
   // A callback hook: one string search per request, no promise.
-  app.addHook('onRequest', (request, _reply, done) => done(checkUrlForNul(request.url)));
+  app.addHook('onRequest', (request, _reply, done) => done(checkUrlText(request.url)));
 
   app.addHook('onRequest', async (request) => {
     const action = request.routeOptions.config.action;

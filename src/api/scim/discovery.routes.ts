@@ -9,7 +9,7 @@ import {
   LIST_RESPONSE,
   SIGHTLINE_USER,
 } from '../../modules/scim/schemas.js';
-import { scimError } from '../../modules/scim/scim-error.js';
+import { AppError } from '../../platform/errors/app-error.js';
 import type { Server } from '../http/server.js';
 import { baseUrlOf, SCIM_JSON } from './reply.js';
 
@@ -94,7 +94,7 @@ export async function discoveryRoutes(
       const found = resourceTypes(baseUrlOf(request, publicUrl)).find(
         (r) => r.id.toLowerCase() === request.params.id.toLowerCase(),
       );
-      if (!found) throw scimError('invalidValue', `No resource type ${request.params.id}`, 'not_found');
+      if (!found) throw new AppError('not_found', `No resource type ${request.params.id}`);
       return reply.type(SCIM_JSON).send(found);
     },
   );
@@ -108,7 +108,7 @@ export async function discoveryRoutes(
       const found = schemas(baseUrlOf(request, publicUrl)).find(
         (s) => s.id.toLowerCase() === request.params.id.toLowerCase(),
       );
-      if (!found) throw scimError('invalidValue', `No schema ${request.params.id}`, 'not_found');
+      if (!found) throw new AppError('not_found', `No schema ${request.params.id}`);
       return reply.type(SCIM_JSON).send(found);
     },
   );

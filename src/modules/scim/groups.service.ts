@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
+import { AppError } from '../../platform/errors/app-error.js';
 import { newUuid } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
@@ -47,7 +48,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
 
   async function load(ex: Executor, tenantId: string, id: string): Promise<GroupRow> {
     const row = await groupsRepo.find(ex, tenantId, id);
-    if (!row) throw scimError('invalidValue', `Group ${id} not found`, 'not_found');
+    if (!row) throw new AppError('not_found', `Group ${id} not found`);
     return row;
   }
 

@@ -36,7 +36,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
 
   async function load(ex: Executor, tenantId: string, id: string): Promise<ScimPerson> {
     const person = await usersRepo.find(ex, dialect, tenantId, id);
-    if (!person) throw scimError('invalidValue', `User ${id} not found`, 'not_found');
+    if (!person) throw new AppError('not_found', `User ${id} not found`);
     return person;
   }
 

@@ -4,10 +4,11 @@ import { skipPostgres } from './helpers/db.js';
 import { scim, userBody } from './helpers/scim.js';
 
 /**
- * U+0000 in text: PostgreSQL cannot store it (text and jsonb refuse it), so every face refuses it
- * at the door, on both stores alike, with a 400 naming where it was, and stores nothing.
+ * Text the stores cannot hold faithfully: U+0000 (PostgreSQL's text and jsonb refuse it) and
+ * unpaired UTF-16 surrogates (jsonb refuses them, text would store U+FFFD). Every face refuses
+ * them at the door, on both stores alike, with a 400 naming where, and stores nothing.
  */
-describe.skipIf(skipPostgres)('NUL characters in requests', () => {
+describe.skipIf(skipPostgres)('unstorable text in requests', () => {
   let t: TestApp;
   let token: string;
   beforeAll(async () => {
@@ -52,6 +53,17 @@ describe.skipIf(skipPostgres)('NUL characters in requests', () => {
     expect(instances.body).not.toContain('Before');
     const users = await scim(t, token, 'GET', '/Users?filter=userName sw "n"');
     expect(users.json<{ totalResults: number }>().totalResults).toBe(0);
+  });
+
+  it('refuses an unpaired surrogate escape and accepts a paired one', async () => {
+    const lone = await json('POST', '/api/tenants', '{"name":"Half \\ud800 pair"}');
+    expect(lone.statusCode, lone.body).toBe(400);
+    expect(lone.body).toContain('name contains an unpaired UTF-16 surrogate');
+    const low = await json('POST', '/v1.1/apps', '{"name":"Low \\udc00 first"}');
+    expect(low.statusCode, low.body).toBe(400);
+    const paired = await json('POST', '/api/tenants', '{"name":"Smile \\ud83d\\ude00 Co"}');
+    expect(paired.statusCode, paired.body).toBe(201);
+    expect(paired.json<{ tenant: { name: string } }>().tenant.name).toBe('Smile 😀 Co');
   });
 
   it('still accepts an escaped backslash followed by u0000 (text, not a NUL)', async () => {
