@@ -34,6 +34,24 @@ describe('Torii files and parsings', () => {
     expect(res.statusCode, res.body).toBe(status);
     return res.json<Obj>();
   };
+  /** `PUT /parsings/manual`: maps the file's columns (`{column: targetField}`) and starts the import. */
+  const mapColumns = (
+    payload: { fileId: string; appName?: string; target: string },
+    columns: Record<string, string>,
+    version = 'v1.1',
+  ) =>
+    t.request({
+      method: 'PUT',
+      url: `/${version}/parsings/manual`,
+      token: t.ownerToken,
+      payload: {
+        ...payload,
+        mappings: Object.entries(columns).map(([sourceColumn, targetField]) => ({
+          sourceColumn,
+          targetField,
+        })),
+      },
+    });
   async function settled(id: string): Promise<Obj> {
     for (let i = 0; i < 200; i++) {
       const parsing = json(
@@ -51,20 +69,12 @@ describe('Torii files and parsings', () => {
     const good = Array.from({ length: 300 }, (_, i) => `ok${i}@acme.test,Fine ${i}`);
     const csv = `Email,Full name\n${good.join('\n')}\nnul@acme.test,Bad\u0000Name\n`;
     const file = json(await upload('nul-cell.csv', Buffer.from(csv)));
-    await t.request({
-      method: 'PUT',
-      url: '/v1.1/parsings/manual',
-      token: t.ownerToken,
-      payload: {
-        fileId: file.id,
-        appName: 'Nul Cells',
-        target: 'accounts',
-        mappings: [
-          { sourceColumn: 'Email', targetField: 'email' },
-          { sourceColumn: 'Full name', targetField: 'name' },
-        ],
-      },
-    });
+    json(
+      await mapColumns(
+        { fileId: file.id, appName: 'Nul Cells', target: 'accounts' },
+        { Email: 'email', 'Full name': 'name' },
+      ),
+    );
     const done = await settled(file.parsingId);
     expect(done).toMatchObject({ status: 'completed', result: { rows: 301, imported: 300, rejected: 1 } });
     expect(done.result.errors).toEqual([
@@ -110,22 +120,10 @@ describe('Torii files and parsings', () => {
       columns: ['Email', 'Full name', 'Role', 'Last login'],
       fileId: file.id,
     });
-    const mapped = await t.request({
-      method: 'PUT',
-      url: '/v1.1/parsings/manual',
-      token: t.ownerToken,
-      payload: {
-        fileId: file.id,
-        appName: 'Imported App',
-        target: 'accounts',
-        mappings: [
-          { sourceColumn: 'Email', targetField: 'email' },
-          { sourceColumn: 'Full name', targetField: 'name' },
-          { sourceColumn: 'Role', targetField: 'role' },
-          { sourceColumn: 'Last login', targetField: 'lastUsedDate' },
-        ],
-      },
-    });
+    const mapped = await mapColumns(
+      { fileId: file.id, appName: 'Imported App', target: 'accounts' },
+      { Email: 'email', 'Full name': 'name', Role: 'role', 'Last login': 'lastUsedDate' },
+    );
     expectContract(CONTRACT, 'put', '/parsings/manual', mapped);
     const done = await settled(file.parsingId);
     expect(done).toMatchObject({ status: 'completed', result: { rows: 4, imported: 2, rejected: 2 } });
@@ -165,22 +163,11 @@ describe('Torii files and parsings', () => {
         .columns,
     ).toEqual(['Date', 'Amount', 'Currency', 'Vendor']);
     json(
-      await t.request({
-        method: 'PUT',
-        url: '/v1.0/parsings/manual',
-        token: t.ownerToken,
-        payload: {
-          fileId: file.id,
-          appName: 'Acme Spend',
-          target: 'transactions',
-          mappings: [
-            { sourceColumn: 'Date', targetField: 'date' },
-            { sourceColumn: 'Amount', targetField: 'amount' },
-            { sourceColumn: 'Currency', targetField: 'currency' },
-            { sourceColumn: 'Vendor', targetField: 'vendor' },
-          ],
-        },
-      }),
+      await mapColumns(
+        { fileId: file.id, appName: 'Acme Spend', target: 'transactions' },
+        { Date: 'date', Amount: 'amount', Currency: 'currency', Vendor: 'vendor' },
+        'v1.0',
+      ),
     );
     const done = await settled(file.parsingId);
     expect(done, JSON.stringify(done)).toMatchObject({
@@ -200,22 +187,10 @@ describe('Torii files and parsings', () => {
       await upload('licenses.csv', Buffer.from('License,Seats,In use,Price\nPro,50,42,9.99\nBasic,-3,1,0\n')),
     );
     json(
-      await t.request({
-        method: 'PUT',
-        url: '/v1.1/parsings/manual',
-        token: t.ownerToken,
-        payload: {
-          fileId: file.id,
-          appName: 'Licensed App',
-          target: 'licenses',
-          mappings: [
-            { sourceColumn: 'License', targetField: 'name' },
-            { sourceColumn: 'Seats', targetField: 'total' },
-            { sourceColumn: 'In use', targetField: 'used' },
-            { sourceColumn: 'Price', targetField: 'pricePerUser' },
-          ],
-        },
-      }),
+      await mapColumns(
+        { fileId: file.id, appName: 'Licensed App', target: 'licenses' },
+        { License: 'name', Seats: 'total', 'In use': 'used', Price: 'pricePerUser' },
+      ),
     );
     const done = await settled(file.parsingId);
     expect(done).toMatchObject({
@@ -245,21 +220,10 @@ describe('Torii files and parsings', () => {
       'Email,Name,Department,Title\nknown@acme.test,Known Person,Finance,CFO\nnew@acme.test,New Person,Sales,\nbroken,Nobody,,\n';
     const file = json(await upload('people.csv', Buffer.from(csv)));
     json(
-      await t.request({
-        method: 'PUT',
-        url: '/v1.1/parsings/manual',
-        token: t.ownerToken,
-        payload: {
-          fileId: file.id,
-          target: 'users',
-          mappings: [
-            { sourceColumn: 'Email', targetField: 'email' },
-            { sourceColumn: 'Name', targetField: 'name' },
-            { sourceColumn: 'Department', targetField: 'department' },
-            { sourceColumn: 'Title', targetField: 'title' },
-          ],
-        },
-      }),
+      await mapColumns(
+        { fileId: file.id, target: 'users' },
+        { Email: 'email', Name: 'name', Department: 'department', Title: 'title' },
+      ),
     );
     const done = await settled(file.parsingId);
     expect(done).toMatchObject({

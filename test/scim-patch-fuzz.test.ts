@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../src/modules/demo/random.js';
 import { createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { ENTERPRISE, patchBody, scim, userBody } from './helpers/scim.js';
-
-/** A small seeded PRNG (mulberry32): the same bodies on every run. */
-function prng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ops = ['add', 'replace', 'remove', 'Add', 'REPLACE', 'delete', '', 42];
 const paths = [
@@ -69,7 +59,8 @@ describe('SCIM PATCH fuzz', () => {
   afterAll(() => t.close());
 
   it('random PATCH bodies get 200 or a SCIM 4xx, never a 500, and a refused body changes nothing', async () => {
-    const random = prng(20261122);
+    // Seeded: the same bodies on every run.
+    const random = mulberry32(20261122);
     const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)] as T;
     const created = await scim(t, token, 'POST', '/Users', userBody('fuzz@example.com'));
     const id = created.json<{ id: string }>().id;

@@ -1,14 +1,4 @@
-/** mulberry32: a small seeded PRNG, so every run feeds the same inputs. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/modules/demo/random.js';
 
 const OPS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'EQ', 'Co', 'xx'];
 const VALUES = [
@@ -65,7 +55,7 @@ const NOISE = [
  * seed gives the same inputs.
  */
 export function filterInputs(options: { seed: number; count: number; paths: readonly string[] }): string[] {
-  const random = prng(options.seed);
+  const random = mulberry32(options.seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] ?? (items[0] as T);
   const path = () => pick(options.paths);

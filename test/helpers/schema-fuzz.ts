@@ -1,4 +1,4 @@
-import { prng } from './filter-inputs.js';
+import { mulberry32 } from '../../src/modules/demo/random.js';
 
 type Schema = Record<string, unknown>;
 
@@ -46,7 +46,7 @@ const HOSTILE: unknown[] = [
  * records, not only 404s. Seeded: the same sequence on every run.
  */
 export function schemaFuzzer(seed: number, components: Record<string, Schema>) {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const ids: string[] = [];

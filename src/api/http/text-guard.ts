@@ -1,25 +1,13 @@
 import { AppError } from '../../platform/errors/app-error.js';
+import { NUL_PROBLEM, unstorableText } from '../../platform/text/storable.js';
 
-/**
- * Text the stores cannot hold faithfully is refused at the door, on both stores alike, naming where
- * it was: U+0000 (PostgreSQL's text and jsonb reject it outright) and unpaired UTF-16 surrogates
- * (`"\ud800"` in JSON: not Unicode text; jsonb rejects it, text would store U+FFFD instead).
- */
-const NUL_PROBLEM = 'contains U+0000 (a NUL character), which text cannot hold';
-const SURROGATE_PROBLEM = 'contains an unpaired UTF-16 surrogate, which is not Unicode text';
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** What is wrong with a string as stored text, if anything. */
-function textProblem(value: string): string | undefined {
-  if (value.includes('\0')) return NUL_PROBLEM;
-  if (LONE_SURROGATE.test(value)) return SURROGATE_PROBLEM;
-  return undefined;
-}
+// Text the stores cannot hold faithfully (platform/text/storable.ts) is refused at the door, in
+// every face's error format, naming where it was.
 
 /** Where in a parsed JSON value a string or a key is not storable text (`emails[1].value`), and why. */
-export function badTextIn(value: unknown, path = ''): { field: string; problem: string } | undefined {
+function badTextIn(value: unknown, path = ''): { field: string; problem: string } | undefined {
   if (typeof value === 'string') {
-    const problem = textProblem(value);
+    const problem = unstorableText(value);
     return problem ? { field: path || 'the body', problem } : undefined;
   }
   if (Array.isArray(value)) {
@@ -31,7 +19,7 @@ export function badTextIn(value: unknown, path = ''): { field: string; problem: 
   }
   if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      const problem = textProblem(key);
+      const problem = unstorableText(key);
       if (problem) return { field: `a key${path ? ` in ${path}` : ''}`, problem };
       const found = badTextIn(item, path ? `${path}.${key}` : key);
       if (found) return found;
@@ -59,11 +47,12 @@ export function checkUrlText(url: string): AppError | undefined {
   if (!url.includes('%00')) return undefined;
   const at = url.indexOf('?');
   const path = at < 0 ? url : url.slice(0, at);
-  if (path.includes('%00')) return textError({ field: 'The URL path', problem: NUL_PROBLEM });
+  // Only U+0000 can come of a URL: invalid UTF-8 decodes to U+FFFD, never to a lone surrogate.
+  const problem = NUL_PROBLEM;
+  if (path.includes('%00')) return textError({ field: 'The URL path', problem });
   for (const [name, value] of new URLSearchParams(url.slice(at + 1))) {
-    if (name.includes('\0')) return textError({ field: 'A query parameter name', problem: NUL_PROBLEM });
-    if (value.includes('\0'))
-      return textError({ field: `The query parameter '${name}'`, problem: NUL_PROBLEM });
+    if (name.includes('\0')) return textError({ field: 'A query parameter name', problem });
+    if (value.includes('\0')) return textError({ field: `The query parameter '${name}'`, problem });
   }
   return undefined;
 }

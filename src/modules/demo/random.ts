@@ -21,7 +21,7 @@ export interface Random {
 }
 
 /** mulberry32: 32-bit state, good spread, and fast enough for millions of draws. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -6,6 +6,7 @@ import { nowIso } from '../../platform/db/json.js';
 import { AppError, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
+import { unstorableText } from '../../platform/text/storable.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import { checkFileType, csvMime } from './sniff.js';
@@ -118,11 +119,8 @@ export function createFilesService({
     /** A small upload (the multipart route): checked, written, recorded. */
     async store(actor: Actor, input: { name: string; content: Buffer }): Promise<OpenableFile> {
       requireAction(actor, 'files:write');
-      if (input.name.includes('\0'))
-        throw new AppError(
-          'bad_request',
-          'The file name contains U+0000 (a NUL character), which text cannot hold',
-        );
+      const unstorable = unstorableText(input.name);
+      if (unstorable) throw new AppError('bad_request', `The file name ${unstorable}`);
       const checked = checkFileType(input.name, input.content.subarray(0, 4096));
       if ('problem' in checked) throw new AppError('unsupported_media_type', checked.problem);
       const utf8 = new Utf8Check();

@@ -1,6 +1,7 @@
 import { nowIso, toJson } from '../../platform/db/json.js';
 import { AppError, badRequest, type FieldProblem, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
+import { unstorableText } from '../../platform/text/storable.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import type { OpenableFile } from '../files/files.service.js';
@@ -24,16 +25,15 @@ export function createParsingsService(deps: ImportJobDeps) {
     /** Creates the parsing of an uploaded CSV/XLSX file, with its detected columns. */
     async createForFile(actor: Actor, file: OpenableFile): Promise<Parsing | undefined> {
       if (file.ext !== 'csv' && file.ext !== 'xlsx') return undefined;
-      const read = await readColumns(file.open, file.ext, charsetOfMime(file.contentType)).catch(
+      const header = await readColumns(file.open, file.ext, charsetOfMime(file.contentType)).catch(
         () => [] as string[],
       );
-      // A header PostgreSQL could not store (U+0000) fails the parsing, naming the column.
-      const nul = read.findIndex((c) => c.includes('\0'));
-      const columns = nul < 0 ? read : [];
+      // A header the stores cannot hold fails the parsing, naming the column.
+      const problems = header.map(unstorableText);
+      const bad = problems.findIndex((problem) => problem !== undefined);
+      const columns = bad < 0 ? header : [];
       const failure =
-        nul >= 0
-          ? `Column ${nul + 1} of the header row contains U+0000 (a NUL character), which text cannot hold`
-          : 'No header row found';
+        bad < 0 ? 'No header row found' : `Column ${bad + 1} of the header row ${problems[bad]}`;
       const id = newId('prs');
       const now = nowIso();
       await db

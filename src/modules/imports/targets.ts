@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../../platform/errors/app-error.js';
+import { unstorableText } from '../../platform/text/storable.js';
 
 /** What a mapped row becomes: a record of one push-sync entity (the same ingestion path). */
 export interface ImportTarget {
@@ -163,9 +164,10 @@ export function checkRow(target: ImportTarget, values: Record<string, string>, r
       continue;
     }
     const bad = (problem: string) => problems.push({ field, problem, index: row });
-    // Not quoted in the problem: the problem is stored, and PostgreSQL cannot hold U+0000.
-    if (value.includes('\0')) {
-      bad('contains U+0000 (a NUL character), which text cannot hold');
+    // Not quoted in the problem: the problem is stored, and the value cannot be.
+    const unstorable = unstorableText(value);
+    if (unstorable) {
+      bad(unstorable);
       continue;
     }
     if (spec.type === 'email' && !EMAIL.test(value)) bad(`'${value}' is not an email address`);

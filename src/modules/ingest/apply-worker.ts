@@ -29,10 +29,11 @@ const resourceLimits = { maxYoungGenerationSizeMb: 8 };
  * removes it (a worker still open at that moment would keep the log, and a process exiting under
  * it would leave it behind).
  */
-export function createApplyWorkers() {
+export function createApplyWorkers(database: Pick<ApplyTask, 'dataDir' | 'logLevel'>) {
   const running = new Set<Promise<void>>();
   return {
-    run(task: ApplyTask): Promise<void> {
+    run(job: Omit<ApplyTask, 'dataDir' | 'logLevel'>): Promise<void> {
+      const task: ApplyTask = { ...database, ...job };
       const source = import.meta.url;
       // Under tsx (development, tests) the worker registers the TypeScript loader before loading us.
       const worker = source.endsWith('.ts')

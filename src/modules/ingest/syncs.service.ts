@@ -28,20 +28,15 @@ export function createSyncsService(deps: {
   sqliteWorker?: { dataDir: string; logLevel: string };
 }) {
   const db: Db = deps.store.db;
-  const workers = deps.sqliteWorker ? createApplyWorkers() : undefined;
+  const workers = deps.sqliteWorker ? createApplyWorkers(deps.sqliteWorker) : undefined;
 
   deps.queue.register<{ syncId: string }>({
     name: FINISH_JOB,
     retryLimit: 3,
     backoffMs: 5000,
     handler: (payload, context) =>
-      deps.sqliteWorker && workers
-        ? workers.run({
-            ...deps.sqliteWorker,
-            settings: deps.settings,
-            tenantId: context.tenantId,
-            syncId: payload.syncId,
-          })
+      workers
+        ? workers.run({ settings: deps.settings, tenantId: context.tenantId, syncId: payload.syncId })
         : applySync(deps, context.tenantId, payload.syncId),
   });
 
