@@ -150,6 +150,35 @@ describe('Torii files and parsings', () => {
     expect(download.body).toBe(csv);
   });
 
+  it('a CSV that breaks down past its header fails the parsing saying where, and imports nothing', async () => {
+    // The header reads (columns detected); row 400 opens a quote that the file never closes.
+    const good = Array.from({ length: 398 }, (_, i) => `q${i}@acme.test,Quoted ${i}`);
+    const csv = `Email,Full name\n${good.join('\n')}\nbad@acme.test,"Never closed\nlast@acme.test,Last\n`;
+    const file = json(await upload('unclosed.csv', Buffer.from(csv)));
+    json(
+      await mapColumns(
+        { fileId: file.id, appName: 'Broken Quotes', target: 'accounts' },
+        { Email: 'email', 'Full name': 'name' },
+      ),
+    );
+    const done = await settled(file.parsingId);
+    expect(done.status).toBe('failed');
+    expect(done.failureReason).toBe(
+      'The file could not be read: Quote Not Closed: the parsing is finished with an opening quote at line 401',
+    );
+    const app = await t.app.store.db
+      .selectFrom('apps')
+      .select('id')
+      .where('name', '=', 'Broken Quotes')
+      .executeTakeFirst();
+    const accounts = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_id', '=', app?.id ?? '')
+      .executeTakeFirstOrThrow();
+    expect(Number(accounts.n)).toBe(0);
+  });
+
   it('imports an XLSX file (streamed) as transactions', async () => {
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('Spend');

@@ -1,6 +1,6 @@
 import type { Db } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
-import { AppError, type FieldProblem } from '../../platform/errors/app-error.js';
+import { AppError } from '../../platform/errors/app-error.js';
 import type { JobQueue } from '../../platform/jobs/jobs.js';
 import type { Logger } from '../../platform/log/log.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -9,23 +9,16 @@ import { importPeople, type PersonImport } from '../directory/import-people.js';
 import type { FilesService, OpenableFile } from '../files/files.service.js';
 import { charsetOfMime } from '../files/sniff.js';
 import type { CustomIntegrationSync, LicenseInput } from '../ingest/custom-integration-sync.js';
-import { validateRecords } from '../ingest/records.schema.js';
 import type { SyncsService } from '../ingest/syncs.service.js';
+import { addCounts, type CheckedPage } from './check-rows.js';
+import { checkInWorker } from './check-worker.js';
 import { type ImportResult, loadParsing, type Parsing, setParsingState } from './parsing-state.js';
-import { readRows } from './read-rows.js';
-import { checkRow, type ImportTarget, importTargets } from './targets.js';
+import { importTargets } from './targets.js';
 
 export const IMPORT_JOB = 'parsing.import';
 const PAGE = 1000;
 /** Page uploads an import keeps in flight while it reads on. */
 const UPLOADS_IN_FLIGHT = 3;
-const MAX_LISTED_ERRORS = 1000;
-
-/** Counts a refused row and lists its problems (at most MAX_LISTED_ERRORS in all). */
-function rejectRow(result: ImportResult, problems: FieldProblem[]): void {
-  result.rejected++;
-  for (const p of problems) if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(p);
-}
 
 /** What the import job works with (the parsings service hands its own dependencies over). */
 export interface ImportJobDeps {
@@ -50,10 +43,23 @@ export function registerImportJob(deps: ImportJobDeps): void {
   const failNoRows = (tenantId: string, id: string, result: ImportResult) =>
     setState(tenantId, id, { status: 'failed', result, failure_reason: 'No row could be imported' });
 
+  /** The file's rows checked for the parsing's target (in a worker thread), a page at a time. */
+  const checkedPagesOf = (
+    parsing: Parsing,
+    file: OpenableFile,
+    mapping: Record<string, string>,
+  ): AsyncGenerator<CheckedPage> =>
+    checkInWorker(file.open, {
+      target: parsing.target ?? '',
+      mapping,
+      ext: file.ext,
+      charset: charsetOfMime(file.contentType),
+      pageSize: PAGE,
+    });
+
   /** Licenses are few: checked and mapped like other rows, then set in one transaction. */
   async function importLicenses(
     parsing: Parsing,
-    target: ImportTarget,
     file: OpenableFile,
     mapping: Record<string, string>,
     actor: Actor,
@@ -61,15 +67,9 @@ export function registerImportJob(deps: ImportJobDeps): void {
   ) {
     const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
     const licenses: LicenseInput[] = [];
-    for await (const { row, values } of mappedRows(file, mapping)) {
-      result.rows++;
-      const problems = checkRow(target, values, row);
-      if (problems.length > 0) {
-        rejectRow(result, problems);
-        continue;
-      }
-      licenses.push(target.toRecord(values, row) as unknown as LicenseInput);
-      result.imported++;
+    for await (const page of checkedPagesOf(parsing, file, mapping)) {
+      addCounts(result, page.counts);
+      for (const record of page.records) licenses.push(record as unknown as LicenseInput);
     }
     if (licenses.length === 0) return failNoRows(actor.tenantId, parsing.id, result);
     await deps.customSync.setLicenses(actor, instance, licenses, null);
@@ -79,31 +79,17 @@ export function registerImportJob(deps: ImportJobDeps): void {
   /** Directory people: checked rows upserted a page at a time (people are not an app's data). */
   async function importDirectory(
     parsing: Parsing,
-    target: ImportTarget,
     file: OpenableFile,
     mapping: Record<string, string>,
     actor: Actor,
   ) {
     const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
-    let page: PersonImport[] = [];
-    const flush = async () => {
-      if (page.length === 0) return;
-      const rows = page;
-      page = [];
-      await db.transaction().execute((trx) => importPeople(trx, actor.tenantId, rows, nowIso()));
-    };
-    for await (const { row, values } of mappedRows(file, mapping)) {
-      result.rows++;
-      const problems = checkRow(target, values, row);
-      if (problems.length > 0) {
-        rejectRow(result, problems);
-        continue;
-      }
-      page.push(target.toRecord(values, row) as unknown as PersonImport);
-      result.imported++;
-      if (page.length === PAGE) await flush();
+    for await (const page of checkedPagesOf(parsing, file, mapping)) {
+      addCounts(result, page.counts);
+      const rows = page.records as unknown as PersonImport[];
+      if (rows.length > 0)
+        await db.transaction().execute((trx) => importPeople(trx, actor.tenantId, rows, nowIso()));
     }
-    await flush();
     if (result.imported === 0) return failNoRows(actor.tenantId, parsing.id, result);
     await recordAudit(db, actor, {
       action: 'parsing.people_imported',
@@ -112,23 +98,6 @@ export function registerImportJob(deps: ImportJobDeps): void {
       details: { imported: result.imported, rejected: result.rejected },
     });
     await setState(actor.tenantId, parsing.id, { status: 'completed', result });
-  }
-
-  /** A file's data rows as `{row, values}` by target field (row numbers count the header as 1). */
-  async function* mappedRows(file: OpenableFile, mapping: Record<string, string>) {
-    let header: string[] | undefined;
-    let row = 0;
-    for await (const cells of readRows(file.open, file.ext, charsetOfMime(file.contentType))) {
-      row++;
-      if (!header) {
-        header = cells;
-        continue;
-      }
-      const values: Record<string, string> = {};
-      for (const [field, column] of Object.entries(mapping))
-        values[field] = cells[header.indexOf(column)] ?? '';
-      yield { row, values };
-    }
   }
 
   async function syncOf(tenantId: string, syncId: string) {
@@ -167,73 +136,39 @@ export function registerImportJob(deps: ImportJobDeps): void {
       });
     const file = await deps.files.get(actor, parsing.fileId);
     const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
-    if (target.entity === 'people') return importDirectory(parsing, target, file, payload.mapping, actor);
+    if (target.entity === 'people') return importDirectory(parsing, file, payload.mapping, actor);
     const instance = await deps.customSync.instanceFor(actor, payload.appName);
-    if (target.kind === 'direct')
-      return importLicenses(parsing, target, file, payload.mapping, actor, instance);
+    if (target.kind === 'direct') return importLicenses(parsing, file, payload.mapping, actor, instance);
     const sync = await deps.syncs.create(actor, instance.id);
     await setState(tenantId, parsing.id, { status: 'importing', sync_id: sync.id });
-    const entity = target.entity === 'licenses' ? 'users' : target.entity;
-    let page: Record<string, unknown>[] = [];
     let pageNo = 0;
     // Pages are uploaded while the next ones are read and checked: a few at a time, so a store
     // that takes several writers (PostgreSQL) stores them in parallel; SQLite takes them in turn.
     const uploads: Promise<unknown>[] = [];
-    const flush = async () => {
-      if (page.length === 0 && pageNo > 0) return;
+    const upload = async (data: Record<string, unknown>[]) => {
       pageNo++;
-      const data = page;
-      page = [];
       // The oldest upload first: a failed one stops the import here.
       while (uploads.length >= UPLOADS_IN_FLIGHT) await uploads.shift();
-      const upload = deps.syncs.uploadPage(actor, {
+      const uploaded = deps.syncs.uploadPage(actor, {
         instanceId: instance.id,
         syncId: sync.id,
         // `direct` targets (licenses, people) returned above; `kind` and `entity` only narrow types.
         kind: target.kind === 'fact' ? 'fact' : 'snapshot',
-        entity,
+        entity: target.entity === 'licenses' || target.entity === 'people' ? 'users' : target.entity,
         page: pageNo,
         data,
-        // Every record passed validateRecords in the loop below.
+        // Every record passed the entity's schema in checkedPages.
         checked: true,
       });
-      upload.catch(() => undefined); // awaited by a later flush or below
-      uploads.push(upload);
+      uploaded.catch(() => undefined); // awaited by a later upload or below
+      uploads.push(uploaded);
     };
-    const mapping = payload.mapping;
-    const seen = new Map<string, number>();
     try {
-      for await (const { row: rowNo, values } of mappedRows(file, mapping)) {
-        result.rows++;
-        const record = target.toRecord(values, rowNo);
-        // The entity schema has the last word (lengths, email format…): one row it refuses must not
-        // make the page, and with it the import, fail.
-        const problems = checkRow(target, values, rowNo);
-        if (problems.length === 0)
-          for (const p of validateRecords(entity, [record], 5))
-            problems.push({ field: p.field.replace(/^data\/0\//, ''), problem: p.problem, index: rowNo });
-        if (problems.length === 0 && typeof record.id === 'string') {
-          // Two rows for one record: the later would silently overwrite the earlier; refuse it.
-          const key = record.id.toLowerCase();
-          const first = seen.get(key);
-          if (first === undefined) seen.set(key, rowNo);
-          else
-            problems.push({
-              field: mapping.externalId ? 'externalId' : target.fields.email ? 'email' : 'id',
-              problem: `'${record.id}' repeats row ${first}; each ${target.entity === 'users' ? 'account' : 'record'} may appear once`,
-              index: rowNo,
-            });
-        }
-        if (problems.length > 0) {
-          rejectRow(result, problems);
-          continue;
-        }
-        page.push(record);
-        result.imported++;
-        if (page.length === PAGE) await flush();
+      for await (const page of checkedPagesOf(parsing, file, payload.mapping)) {
+        addCounts(result, page.counts);
+        if (page.records.length > 0) await upload(page.records);
       }
-      await flush();
-      for (const upload of uploads) await upload;
+      for (const uploaded of uploads) await uploaded;
     } catch (error) {
       await Promise.allSettled(uploads);
       // Leave no running sync behind: it would refuse every later sync of the app's instance (409).

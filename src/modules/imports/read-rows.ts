@@ -19,35 +19,101 @@ function decoding(charset: Charset): Transform {
 /** Opens a file's content as a stream (from the blob store: disk or S3). */
 export type OpenContent = () => Promise<Readable>;
 
+/** The file could not be read as CSV or XLSX (its content, not a fault of the reader). */
+export class UnreadableFile extends Error {}
+
+/** Rows handed over at a time: one promise per batch, not per row. */
+const BATCH = 256;
+
 /**
- * The rows of a CSV or XLSX file as arrays of cell texts, streamed (never loaded whole). The first
- * row is the header. XLSX: the first worksheet.
+ * Everything an object-mode stream has buffered, as batches: each wait for more data resolves
+ * once for all the records parsed from a chunk.
+ */
+async function* drain<T>(stream: Readable): AsyncGenerator<T[]> {
+  let ended = false;
+  let failed: unknown;
+  let wake: (() => void) | undefined;
+  const rouse = () => {
+    wake?.();
+    wake = undefined;
+  };
+  stream.on('readable', rouse);
+  stream.once('end', () => {
+    ended = true;
+    rouse();
+  });
+  stream.once('error', (error) => {
+    failed = error;
+    rouse();
+  });
+  try {
+    for (;;) {
+      if (failed) throw failed;
+      const batch: T[] = [];
+      for (let item = stream.read() as T | null; item !== null; item = stream.read() as T | null)
+        batch.push(item);
+      if (batch.length > 0) yield batch;
+      else if (ended) return;
+      else
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * The rows of a CSV or XLSX file as arrays of cell texts, in batches, streamed (never loaded
+ * whole). The first row is the header. XLSX: the first worksheet. A content that cannot be parsed
+ * fails with UnreadableFile.
  */
 export async function* readRows(
   open: OpenContent,
   ext: string,
   charset: Charset = 'utf-8',
-): AsyncGenerator<string[]> {
-  if (ext === 'csv') {
-    const raw = await open();
-    const text = charset === 'utf-8' ? raw : raw.pipe(decoding(charset));
-    const parser = text.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
-    for await (const record of parser) yield (record as unknown[]).map((v) => String(v ?? '').trim());
-    return;
-  }
-  if (ext === 'xlsx') {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(await open(), {
-      sharedStrings: 'cache',
-      worksheets: 'emit',
-    });
-    for await (const worksheet of reader) {
-      for await (const row of worksheet) {
-        const values = Array.isArray(row.values) ? row.values.slice(1) : [];
-        yield values.map(cellText);
+): AsyncGenerator<string[][]> {
+  try {
+    if (ext === 'csv') {
+      const raw = await open();
+      const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+      const text = charset === 'utf-8' ? raw : raw.pipe(decoding(charset));
+      // pipe() forwards data, not failures: a failing source must fail the parser.
+      for (const source of new Set([raw, text])) source.once('error', (error) => parser.destroy(error));
+      text.pipe(parser);
+      try {
+        for await (const records of drain<unknown[]>(parser))
+          yield records.map((record) => record.map((v) => String(v ?? '').trim()));
+      } finally {
+        raw.destroy();
       }
-      return; // the first worksheet only
+      return;
     }
-    return;
+    if (ext === 'xlsx') {
+      const reader = new ExcelJS.stream.xlsx.WorkbookReader(await open(), {
+        sharedStrings: 'cache',
+        worksheets: 'emit',
+      });
+      for await (const worksheet of reader) {
+        let batch: string[][] = [];
+        for await (const row of worksheet) {
+          const values = Array.isArray(row.values) ? row.values.slice(1) : [];
+          batch.push(values.map(cellText));
+          if (batch.length === BATCH) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length > 0) yield batch;
+        return; // the first worksheet only
+      }
+      return;
+    }
+  } catch (error) {
+    throw error instanceof UnreadableFile
+      ? error
+      : new UnreadableFile(error instanceof Error ? error.message : String(error));
   }
   throw new Error(`readRows: unsupported extension ${ext}`);
 }
@@ -71,6 +137,6 @@ function cellText(value: unknown): string {
 
 /** The header row (column names), or an empty list for an empty file. */
 export async function readColumns(open: OpenContent, ext: string, charset?: Charset): Promise<string[]> {
-  for await (const row of readRows(open, ext, charset)) return row.filter((c) => c !== '');
+  for await (const rows of readRows(open, ext, charset)) return (rows[0] ?? []).filter((c) => c !== '');
   return [];
 }

@@ -22,6 +22,16 @@ export interface ImportTarget {
  * cell holds). Undefined when it is neither.
  */
 export function parseDateCell(value: string): Date | undefined {
+  // A row's date is read twice (checkRow, then toRecord): the second time is answered from here.
+  if (lastDateCell?.value === value) return lastDateCell.date;
+  const date = readDateCell(value);
+  lastDateCell = { value, date };
+  return date;
+}
+
+let lastDateCell: { value: string; date: Date | undefined } | undefined;
+
+function readDateCell(value: string): Date | undefined {
   if (/^\d+(\.\d+)?$/.test(value)) {
     const days = Number(value);
     if (days < 1 || days > 2_958_465) return undefined;

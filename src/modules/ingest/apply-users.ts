@@ -106,12 +106,17 @@ export async function stageUsers(
             select cast(${tenantId} as text), id, email, email_lc, email, email_lc, name, 'active', department, designation, 0, 'sync',
               '{}', '{}', 1, cast(${ctx.now} as text), cast(${ctx.now} as text)
             from new_people order by id`.execute(trx);
+  // The people just created are linked from new_people directly, so the lookup below only sees
+  // emails of people who existed before (on SQLite it read 100k new people back: 0.75 s).
   if (h.dialect === 'postgres') {
-    // The people just created are linked from new_people directly (one hash join), so the lookup
-    // below only sees emails of people who existed before.
+    // One hash join.
     await sql`analyze new_people (email_lc)`.execute(trx);
     await sql`update user_diff u set person_id = n.id from new_people n
               where u.person_id is null and u.email_lc = n.email_lc`.execute(trx);
+  } else {
+    await sql`create index new_people_email_ix on ${t('new_people')} (email_lc)`.execute(trx);
+    await sql`update user_diff set person_id = (select n.id from new_people n where n.email_lc = user_diff.email_lc)
+              where person_id is null`.execute(trx);
   }
   // Link the rest by email through a small grouped table (a correlated lookup on people lets
   // SQLite pick the primary key and walk it: quadratic on large snapshots).

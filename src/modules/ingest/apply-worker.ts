@@ -1,7 +1,8 @@
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../platform/db/db.js';
 import { createLogger } from '../../platform/log/log.js';
+import { startModuleWorker } from '../../platform/runtime/module-worker.js';
 import { applySync } from './apply-sync.js';
 import type { IngestSettings } from './syncs.types.js';
 
@@ -34,14 +35,7 @@ export function createApplyWorkers(database: Pick<ApplyTask, 'dataDir' | 'logLev
   return {
     run(job: Omit<ApplyTask, 'dataDir' | 'logLevel'>): Promise<void> {
       const task: ApplyTask = { ...database, ...job };
-      const source = import.meta.url;
-      // Under tsx (development, tests) the worker registers the TypeScript loader before loading us.
-      const worker = source.endsWith('.ts')
-        ? new Worker(
-            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
-            { eval: true, workerData: task, resourceLimits },
-          )
-        : new Worker(new URL(source), { workerData: task, resourceLimits });
+      const worker = startModuleWorker(import.meta.url, task, resourceLimits);
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       running.add(exited);
       void exited.then(() => running.delete(exited));
