@@ -167,7 +167,8 @@ export const importTargets: Record<string, ImportTarget> = {
 /** Checks one row's mapped values against the target's fields; problems name the row and field. */
 export function checkRow(target: ImportTarget, values: Record<string, string>, row: number): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  for (const [field, spec] of Object.entries(target.fields)) {
+  for (const field in target.fields) {
+    const spec = target.fields[field] as ImportTarget['fields'][string];
     const value = values[field] ?? '';
     if (value === '') {
       if (spec.required) problems.push({ field, problem: 'is required', index: row });
