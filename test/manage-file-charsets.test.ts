@@ -21,7 +21,8 @@ function multipart(filename: string, content: Buffer) {
 describe('file imports: character sets', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    // Imports are polled until they settle: the default per-token rate limit (600/min) is not under test here.
+    t = await startTestApp({ RATE_LIMIT_MAX: '100000' });
     await t.app.queue.start();
   });
   afterAll(() => t.close());

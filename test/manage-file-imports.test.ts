@@ -23,7 +23,8 @@ function multipart(filename: string, content: Buffer) {
 describe('Torii files and parsings', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ UPLOAD_URL_TTL_SECONDS: '2' });
+    // Imports are polled until they settle: the default per-token rate limit (600/min) is not under test here.
+    t = await startTestApp({ UPLOAD_URL_TTL_SECONDS: '2', RATE_LIMIT_MAX: '100000' });
     await t.app.queue.start();
   });
   afterAll(() => t.close());
