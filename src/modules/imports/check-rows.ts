@@ -12,19 +12,25 @@ export interface CheckedPage {
   counts: ImportResult;
 }
 
-const emptyCounts = (): ImportResult => ({ rows: 0, imported: 0, rejected: 0, errors: [] });
+/** An import's counts before any row. */
+export const emptyResult = (): ImportResult => ({ rows: 0, imported: 0, rejected: 0, errors: [] });
+
+/** Lists problems, up to MAX_LISTED_ERRORS in all. */
+function listProblems(into: FieldProblem[], problems: readonly FieldProblem[]): void {
+  for (const p of problems) if (into.length < MAX_LISTED_ERRORS) into.push(p);
+}
 
 /** Adds a page's counts to an import's (problems listed up to MAX_LISTED_ERRORS in all). */
 export function addCounts(into: ImportResult, from: ImportResult): void {
   into.rows += from.rows;
   into.imported += from.imported;
   into.rejected += from.rejected;
-  for (const p of from.errors) if (into.errors.length < MAX_LISTED_ERRORS) into.errors.push(p);
+  listProblems(into.errors, from.errors);
 }
 
 /**
- * Checks a file's rows (in batches, as readRows gives them) for a target and yields the good ones as records, a page at a time (the
- * last page may be short or empty; it carries the last counts). The first row is the header;
+ * Checks a file's rows (in batches, as readRows gives them) for a target and yields the good ones
+ * as records, a page at a time (the last page may be short or empty; it carries the last counts). The first row is the header;
  * row numbers count it as 1. Push-sync targets also pass the entity's schema (it has the last
  * word: lengths, email format…), and a record id seen before refuses the row (the later would
  * silently overwrite the earlier).
@@ -42,10 +48,10 @@ export async function* checkedPages(
   const what = target.entity === 'users' ? 'account' : 'record';
   let columns: number[] | undefined;
   let rowNo = 0;
-  let page: CheckedPage = { records: [], counts: emptyCounts() };
+  let page: CheckedPage = { records: [], counts: emptyResult() };
   const refuse = (problems: FieldProblem[]) => {
     page.counts.rejected++;
-    for (const p of problems) if (page.counts.errors.length < MAX_LISTED_ERRORS) page.counts.errors.push(p);
+    listProblems(page.counts.errors, problems);
   };
   for await (const batch of rows) {
     for (const cells of batch) {
@@ -87,7 +93,7 @@ export async function* checkedPages(
       page.counts.imported++;
       if (page.records.length === pageSize) {
         yield page;
-        page = { records: [], counts: emptyCounts() };
+        page = { records: [], counts: emptyResult() };
       }
     }
   }

@@ -10,7 +10,7 @@ import type { FilesService, OpenableFile } from '../files/files.service.js';
 import { charsetOfMime } from '../files/sniff.js';
 import type { CustomIntegrationSync, LicenseInput } from '../ingest/custom-integration-sync.js';
 import type { SyncsService } from '../ingest/syncs.service.js';
-import { addCounts, type CheckedPage } from './check-rows.js';
+import { addCounts, type CheckedPage, emptyResult } from './check-rows.js';
 import { checkInWorker } from './check-worker.js';
 import { type ImportResult, loadParsing, type Parsing, setParsingState } from './parsing-state.js';
 import { importTargets } from './targets.js';
@@ -65,7 +65,7 @@ export function registerImportJob(deps: ImportJobDeps): void {
     actor: Actor,
     instance: { id: string; appId: string },
   ) {
-    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    const result = emptyResult();
     const licenses: LicenseInput[] = [];
     for await (const page of checkedPagesOf(parsing, file, mapping)) {
       addCounts(result, page.counts);
@@ -83,7 +83,7 @@ export function registerImportJob(deps: ImportJobDeps): void {
     mapping: Record<string, string>,
     actor: Actor,
   ) {
-    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    const result = emptyResult();
     for await (const page of checkedPagesOf(parsing, file, mapping)) {
       addCounts(result, page.counts);
       const rows = page.records as unknown as PersonImport[];
@@ -135,7 +135,7 @@ export function registerImportJob(deps: ImportJobDeps): void {
         failure_reason: `Unknown target ${parsing.target}`,
       });
     const file = await deps.files.get(actor, parsing.fileId);
-    const result: ImportResult = { rows: 0, imported: 0, rejected: 0, errors: [] };
+    const result = emptyResult();
     if (target.entity === 'people') return importDirectory(parsing, file, payload.mapping, actor);
     const instance = await deps.customSync.instanceFor(actor, payload.appName);
     if (target.kind === 'direct') return importLicenses(parsing, file, payload.mapping, actor, instance);

@@ -44,7 +44,7 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual('sl_abc', 'sl_abcd')).toBe(false);
     expect(constantTimeEqual('sl_abc', '')).toBe(false);
     // Same string length, different byte lengths.
-    expect(constantTimeEqual('é', 'ab'.slice(0, 1))).toBe(false);
+    expect(constantTimeEqual('é', 'a')).toBe(false);
     expect(constantTimeEqual('ü', 'ü')).toBe(true);
   });
 });
