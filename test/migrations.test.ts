@@ -139,4 +139,45 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
       await store.close();
     }
   });
+
+  it('012 keeps only people with a department or externalId in those indexes, and lookups still use them', async () => {
+    const env = await freshStoreEnv();
+    const store = openStore({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL });
+    const db = store.db;
+    try {
+      await store.migrate();
+      const definitions =
+        store.dialect === 'postgres'
+          ? await sql<{ name: string; definition: string }>`select indexname as name, indexdef as definition
+              from pg_indexes where tablename = 'people'`.execute(db)
+          : await sql<{ name: string; definition: string }>`select name, sql as definition
+              from sqlite_master where type = 'index' and tbl_name = 'people'`.execute(db);
+      const definitionOf = (name: string) =>
+        definitions.rows.find((r) => r.name === name)?.definition.toLowerCase() ?? '';
+      expect(definitionOf('people_tenant_id_department_ix')).toMatch(
+        /where \(?\(?"?department"? is not null/,
+      );
+      expect(definitionOf('people_tenant_id_external_id_ix')).toMatch(
+        /where \(?\(?"?external_id"? is not null/,
+      );
+      const plan = async (where: string) => {
+        const query = `select id from people where tenant_id = 'ten_a' and ${where}`;
+        if (store.dialect === 'sqlite')
+          return (await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(db)).rows
+            .map((r) => r.detail)
+            .join('\n');
+        return db.connection().execute(async (connection) => {
+          await sql`set enable_seqscan = off`.execute(connection);
+          const rows = (await sql.raw<{ 'QUERY PLAN': string }>(`explain ${query}`).execute(connection)).rows;
+          await sql`reset enable_seqscan`.execute(connection);
+          return rows.map((r) => r['QUERY PLAN']).join('\n');
+        });
+      };
+      expect(await plan(`department = 'Sales'`)).toContain('people_tenant_id_department_ix');
+      expect(await plan(`external_id = 'okta-1'`)).toContain('people_tenant_id_external_id_ix');
+      expect(await plan('external_id is not null')).toContain('people_tenant_id_external_id_ix');
+    } finally {
+      await store.close();
+    }
+  });
 });

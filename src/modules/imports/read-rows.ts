@@ -1,6 +1,5 @@
 import { type Readable, Transform } from 'node:stream';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
 import type { Charset } from '../files/sniff.js';
 
 /** Decodes a text stream in another charset to UTF-8 (a byte-order mark is dropped). */
@@ -91,6 +90,9 @@ export async function* readRows(
       return;
     }
     if (ext === 'xlsx') {
+      // Loaded only for workbooks: exceljs takes ~0.5 s to load, which every CSV import's check
+      // worker paid before reading its first row.
+      const { default: ExcelJS } = await import('exceljs');
       const reader = new ExcelJS.stream.xlsx.WorkbookReader(await open(), {
         sharedStrings: 'cache',
         worksheets: 'emit',

@@ -10,6 +10,7 @@ import * as dropRedundantIndex from './migrations/008-drop-redundant-index.js';
 import * as groupMembersByPerson from './migrations/009-group-members-by-person.js';
 import * as stagedKeys from './migrations/010-staged-keys.js';
 import * as appFiguresRow from './migrations/011-app-figures-row.js';
+import * as partialPeopleIndexes from './migrations/012-partial-people-indexes.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -33,6 +34,7 @@ const migrations: Record<string, MigrationModule> = {
   '009-group-members-by-person': groupMembersByPerson,
   '010-staged-keys': stagedKeys,
   '011-app-figures-row': appFiguresRow,
+  '012-partial-people-indexes': partialPeopleIndexes,
 };
 
 /** Names of every migration, in the order they apply. */
