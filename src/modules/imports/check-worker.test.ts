@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { type CheckedPage, checkedPages } from './check-rows.js';
-import { checkInWorker } from './check-worker.js';
+import { checkers, checkInWorker } from './check-worker.js';
 import { readRows } from './read-rows.js';
 import { importTargets } from './targets.js';
 
@@ -91,5 +92,48 @@ describe('checking an import file in a worker thread', () => {
         checkInWorker(open, { target: 'accounts', mapping, ext: 'csv', charset: 'utf-8', pageSize: 10 }),
       ),
     ).rejects.toThrow(/^The file could not be read: Quote Not Closed/);
+  });
+
+  it('a checker that saw its file through checks the next import; one left midway is stopped', async () => {
+    // A workbook whose first sheet is all that is read: the worker is done before the file is,
+    // while its reader may still be asking for chunks of it. Then two CSV files.
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Accounts');
+    sheet.addRow(['Email', 'Name']);
+    for (let i = 1; i <= 3000; i++) sheet.addRow([`x${i}@acme.test`, `Sheet ${i}`]);
+    const other = workbook.addWorksheet('Other');
+    for (let i = 1; i <= 3000; i++) other.addRow([`other${i}@acme.test`, `Other ${i}`]);
+    const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
+    const openXlsx = async () =>
+      Readable.from(
+        (function* () {
+          for (let at = 0; at < xlsx.length; at += 4096) yield xlsx.subarray(at, at + 4096);
+        })(),
+        { highWaterMark: 1 },
+      );
+    const task = (ext: string) => ({
+      target: 'accounts',
+      mapping,
+      ext,
+      charset: 'utf-8' as const,
+      pageSize: 500,
+    });
+    const expected = async (open: () => Promise<Readable>, ext: string) =>
+      collect(checkedPages(readRows(open, ext), importTargets.accounts!, mapping, 500));
+
+    const fromXlsx = await collect(checkInWorker(openXlsx, task('xlsx')));
+    expect(fromXlsx).toEqual(await expected(openXlsx, 'xlsx'));
+    expect(fromXlsx.flatMap((p) => p.records)).toHaveLength(3000);
+    expect(checkers().idleCount()).toBe(1); // kept: the next check reuses it
+
+    const [a, b] = [csv(2_000), csv(3_000)];
+    expect(await collect(checkInWorker(a.open, task('csv')))).toEqual(await expected(a.open, 'csv'));
+    expect(checkers().idleCount()).toBe(1);
+    // Stopped midway: the import no longer reads, so the checker is stopped, not kept.
+    const left = checkInWorker(b.open, task('csv'));
+    await left.next();
+    await left.return(undefined);
+    expect(checkers().idleCount()).toBe(0);
+    expect(await collect(checkInWorker(b.open, task('csv')))).toEqual(await expected(b.open, 'csv'));
   });
 });

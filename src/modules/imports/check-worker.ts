@@ -1,14 +1,13 @@
 import { Readable } from 'node:stream';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../platform/errors/app-error.js';
-import { startModuleWorker } from '../../platform/runtime/module-worker.js';
+import { createWorkerPool, type RETIRE, type WorkerPool } from '../../platform/runtime/worker-pool.js';
 import type { Charset } from '../files/sniff.js';
 import { type CheckedPage, checkedPages } from './check-rows.js';
 import { type OpenContent, readRows, UnreadableFile } from './read-rows.js';
 import { importTargets } from './targets.js';
 
 interface CheckTask {
-  kind: 'import-check';
   target: string;
   mapping: Record<string, string>;
   ext: string;
@@ -19,7 +18,25 @@ interface CheckTask {
 /** Pages the worker may send ahead of the import (each holds up to `pageSize` records). */
 const PAGES_AHEAD = 3;
 
-type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'credit' };
+/**
+ * Checkers kept between imports (worker-pool.ts): starting one loads the checker's modules again
+ * (~0.4 s compiled). They hold no resource but their heap, and retire after a minute idle.
+ */
+let pool: WorkerPool | undefined;
+export const checkers = (): WorkerPool =>
+  (pool ??= createWorkerPool({
+    moduleUrl: import.meta.url,
+    workerData: { kind: 'import-check' },
+    idleMs: 60_000,
+    maxIdle: 2,
+  }));
+
+type ToWorker =
+  | { type: 'task'; task: CheckTask }
+  | { type: 'chunk'; data: Uint8Array }
+  | { type: 'end' }
+  | { type: 'credit' }
+  | typeof RETIRE;
 type FromWorker =
   | { type: 'pull' }
   | { type: 'page'; page: CheckedPage }
@@ -35,15 +52,16 @@ type FromWorker =
  * worker runs at most a few pages ahead of the consumer, so memory stays bounded however large
  * the file is.
  */
-export async function* checkInWorker(
-  open: OpenContent,
-  task: Omit<CheckTask, 'kind'>,
-): AsyncGenerator<CheckedPage> {
+export async function* checkInWorker(open: OpenContent, task: CheckTask): AsyncGenerator<CheckedPage> {
   const content = await open();
   const chunks = content[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  const worker = startModuleWorker(import.meta.url, { kind: 'import-check', ...task } satisfies CheckTask);
+  const worker = checkers().acquire();
   const inbox: CheckedPage[] = [];
   let done = false;
+  /** The worker said it is done and every page was taken: it can check another file. */
+  let finished = false;
+  /** This import no longer reads from the worker. */
+  let over = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const fail = (error: unknown) => {
@@ -51,11 +69,12 @@ export async function* checkInWorker(
     wake?.();
   };
   const send = (message: ToWorker) => worker.postMessage(message);
-  worker.on('message', (message: FromWorker) => {
+  const onMessage = (message: FromWorker) => {
     if (message.type === 'pull') {
-      chunks
-        .next()
-        .then((next) => send(next.done ? { type: 'end' } : { type: 'chunk', data: next.value }), fail);
+      chunks.next().then((next) => {
+        // Not once this task is over: the worker may be checking the next import's file by then.
+        if (!over) send(next.done ? { type: 'end' } : { type: 'chunk', data: next.value });
+      }, fail);
       return;
     }
     if (message.type === 'page') inbox.push(message.page);
@@ -67,11 +86,14 @@ export async function* checkInWorker(
           : new Error(message.message),
       );
     wake?.();
-  });
-  worker.on('error', fail);
-  worker.on('exit', (code) => {
+  };
+  const onExit = (code: number) => {
     if (!done) fail(new Error(`The import's row checker stopped (exit code ${code})`));
-  });
+  };
+  worker.on('message', onMessage);
+  worker.on('error', fail);
+  worker.on('exit', onExit);
+  send({ type: 'task', task });
   try {
     for (;;) {
       if (failure) throw failure;
@@ -81,23 +103,31 @@ export async function* checkInWorker(
         yield page;
         continue;
       }
-      if (done) return;
+      if (done) {
+        finished = true;
+        return;
+      }
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
       wake = undefined;
     }
   } finally {
-    await worker.terminate();
+    over = true;
+    worker.off('message', onMessage);
+    worker.off('error', fail);
+    worker.off('exit', onExit);
+    // A checker that saw its file through is kept for the next import; one that failed, or whose
+    // import stopped reading midway, is stopped where it is.
+    if (finished) checkers().release(worker);
+    else await worker.terminate();
     content.destroy();
   }
 }
 
-/** The worker: parses the content its parent streams in and sends checked pages back. */
-async function main(task: CheckTask): Promise<void> {
-  const port = parentPort;
+/** One file's check in the worker: its rows, checked, sent back as pages within the credits. */
+function runTask(port: MessagePort, task: CheckTask) {
   const target = importTargets[task.target];
-  if (!port || !target) throw new Error(`Unknown import target ${task.target}`);
   let credits = PAGES_AHEAD;
   let credited: (() => void) | undefined;
   const source = new Readable({
@@ -105,33 +135,48 @@ async function main(task: CheckTask): Promise<void> {
       port.postMessage({ type: 'pull' } satisfies FromWorker);
     },
   });
-  port.on('message', (message: ToWorker) => {
-    if (message.type === 'chunk')
-      source.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
-    else if (message.type === 'end') source.push(null);
-    else {
-      credits++;
-      credited?.();
+  const run = async () => {
+    if (!target) throw new Error(`Unknown import target ${task.target}`);
+    const rows = readRows(async () => source, task.ext, task.charset);
+    for await (const page of checkedPages(rows, target, task.mapping, task.pageSize)) {
+      while (credits === 0)
+        await new Promise<void>((resolve) => {
+          credited = resolve;
+        });
+      credits--;
+      port.postMessage({ type: 'page', page } satisfies FromWorker);
     }
-  });
-  const rows = readRows(async () => source, task.ext, task.charset);
-  for await (const page of checkedPages(rows, target, task.mapping, task.pageSize)) {
-    while (credits === 0)
-      await new Promise<void>((resolve) => {
-        credited = resolve;
-      });
-    credits--;
-    port.postMessage({ type: 'page', page } satisfies FromWorker);
-  }
-  port.postMessage({ type: 'done' } satisfies FromWorker);
-}
-
-if (!isMainThread && parentPort && (workerData as { kind?: string } | null)?.kind === 'import-check') {
-  main(workerData as CheckTask).catch((error: unknown) => {
-    parentPort?.postMessage({
+    port.postMessage({ type: 'done' } satisfies FromWorker);
+  };
+  run().catch((error: unknown) => {
+    port.postMessage({
       type: 'failed',
       message: error instanceof Error ? error.message : String(error),
       unreadable: error instanceof UnreadableFile,
     } satisfies FromWorker);
   });
+  return {
+    chunk: (data: Uint8Array) => source.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
+    end: () => source.push(null),
+    credit: () => {
+      credits++;
+      credited?.();
+    },
+  };
+}
+
+/** The worker: checks the files its parent streams in, one task after another. */
+function main(port: MessagePort): void {
+  let current: ReturnType<typeof runTask> | undefined;
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'task') current = runTask(port, message.task);
+    else if (message.type === 'chunk') current?.chunk(message.data);
+    else if (message.type === 'end') current?.end();
+    else if (message.type === 'credit') current?.credit();
+    else process.exit(0);
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as { kind?: string } | null)?.kind === 'import-check') {
+  main(parentPort);
 }

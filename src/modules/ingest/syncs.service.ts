@@ -128,6 +128,8 @@ export function createSyncsService(deps: {
         await createKeysTable(trx, deps.store.dialect, syncId);
         return syncId;
       });
+      // Its finish will want an apply worker: one loads meanwhile (~0.4 s of modules).
+      workers?.warm();
       return toSync(db, await loadSync(db, actor.tenantId, instanceId, id));
     },
 
