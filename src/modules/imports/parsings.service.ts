@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import type { OpenableFile } from '../files/files.service.js';
 import { charsetOfMime } from '../files/sniff.js';
+import { checkers } from './check-worker.js';
 import { IMPORT_JOB, type ImportJobDeps, registerImportJob } from './import-job.js';
 import { loadParsing, type Parsing } from './parsing-state.js';
 import { readColumns } from './read-rows.js';
@@ -54,6 +55,8 @@ export function createParsingsService(deps: ImportJobDeps) {
           updated_at: now,
         })
         .execute();
+      // A parsing ready to be mapped is usually imported next: a row checker loads meanwhile.
+      if (columns.length > 0) checkers().warm();
       return load(actor.tenantId, id);
     },
 
@@ -146,6 +149,7 @@ export function createParsingsService(deps: ImportJobDeps) {
           details: { fileId: input.fileId, target: targetName, appName },
         });
       });
+      checkers().warm();
       await deps.queue.enqueue(
         actor.tenantId,
         IMPORT_JOB,
