@@ -80,10 +80,24 @@ program
       process.stdout.write(`Sightline is running at ${publicUrl} (API docs: ${publicUrl}/docs)\n`);
     }
     let stopping = false;
+    /** Work cut short: the process exits with 1; a job's transaction rolls back and it runs again. */
+    const abandon = (why: string) => {
+      app.log.warn(
+        `shutdown: ${why}; exiting with work unfinished (interrupted jobs run again on the next start)`,
+      );
+      process.exit(1);
+    };
     const stop = async (signal: string) => {
-      if (stopping) return;
+      if (stopping) return abandon(`${signal} received again`);
       stopping = true;
-      app.log.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
+      app.log.info(
+        { signal, graceMs: cfg.shutdownGraceMs },
+        'shutting down: finishing in-flight requests and jobs',
+      );
+      setTimeout(
+        () => abandon(`in-flight work outlasted SHUTDOWN_GRACE_MS (${cfg.shutdownGraceMs} ms)`),
+        cfg.shutdownGraceMs,
+      ).unref();
       await app.close();
       process.exit(0);
     };

@@ -82,7 +82,8 @@ describe.skipIf(testDb === 'postgres')('graceful shutdown on SIGTERM', () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  it('finishes in-flight requests and jobs, refuses new connections, closes the database, exits 0', async () => {
+  /** `sightline serve` in a child process, started and healthy. */
+  async function serve(extraEnv: Record<string, string> = {}) {
     const dataDir = tempDir('sightline-shutdown');
     const token = `sl_${randomBytes(32).toString('base64url')}`;
     const port = await freePort();
@@ -95,18 +96,21 @@ describe.skipIf(testDb === 'postgres')('graceful shutdown on SIGTERM', () => {
         SIGHTLINE_ADMIN_TOKEN: token,
         ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
         JOBS_POLL_MS: '50',
+        ...extraEnv,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
+    // Logs (JSON lines on stdout) and anything on stderr, together.
+    const output = { text: '' };
+    const collect = (chunk: Buffer) => {
+      output.text += chunk.toString();
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
     const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
     );
-
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if (
@@ -116,9 +120,14 @@ describe.skipIf(testDb === 'postgres')('graceful shutdown on SIGTERM', () => {
         )
       )
         break;
-      if (i > 400 || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+      if (i > 400 || child.exitCode !== null) throw new Error(`server did not start: ${output.text}`);
       await sleep(50);
     }
+    return { dataDir, token, port, url, child, output, exited };
+  }
+
+  it('finishes in-flight requests and jobs, refuses new connections, closes the database, exits 0', async () => {
+    const { dataDir, token, port, url, child, output, exited } = await serve();
     const call = async (method: string, path: string, body?: unknown) => {
       const r = await fetch(`${url}${path}`, {
         method,
@@ -179,7 +188,7 @@ describe.skipIf(testDb === 'postgres')('graceful shutdown on SIGTERM', () => {
     expect(finished.body.data.status).toBe('finished');
 
     const exit = await exited;
-    expect(exit, stderr).toMatchObject({ code: 0, signal: null });
+    expect(exit, output.text).toMatchObject({ code: 0, signal: null });
     expect(exit.at - signalledAt).toBeLessThan(10_000);
 
     // Closed cleanly: the WAL was checkpointed into the database and the data is all there.
@@ -200,6 +209,30 @@ describe.skipIf(testDb === 'postgres')('graceful shutdown on SIGTERM', () => {
       expect(apps.map((a) => a.name)).toContain('Arrived during shutdown');
     } finally {
       await store.close();
+    }
+  }, 60_000);
+
+  it('exits with 1 when in-flight work outlasts SHUTDOWN_GRACE_MS, and at once on a second signal', async () => {
+    for (const second of [false, true]) {
+      // The grace is long enough for the second signal to be what ends the process.
+      const { token, port, child, output, exited } = await serve({
+        SHUTDOWN_GRACE_MS: second ? '60000' : '500',
+      });
+      // A request that never completes holds the server's close() open.
+      const stuck = slowPost(port, '/api/instances', token, JSON.stringify({ appName: 'Never sent' }));
+      stuck.response.catch(() => undefined);
+      await sleep(100);
+      const signalledAt = Date.now();
+      child.kill('SIGTERM');
+      await sleep(300);
+      expect(child.exitCode, 'waiting for the in-flight request').toBeNull();
+      if (second) child.kill('SIGINT');
+      const exit = await exited;
+      expect(exit, output.text).toMatchObject({ code: 1, signal: null });
+      expect(exit.at - signalledAt).toBeLessThan(5_000);
+      expect(output.text).toContain(
+        second ? 'SIGINT received again' : 'in-flight work outlasted SHUTDOWN_GRACE_MS (500 ms)',
+      );
     }
   }, 60_000);
 });

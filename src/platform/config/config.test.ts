@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 1_048_576,
       allowPrivateWebhookUrls: false,
       jobsPollMs: 500,
+      shutdownGraceMs: 25_000,
       demo: false,
       ingest: { guardShare: 0.3, guardMinActive: 20, idleMs: 1440 * 60_000, finishWaitMs: 30_000 },
     });

@@ -26,6 +26,7 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   ALLOW_PRIVATE_WEBHOOK_URLS: Type.Boolean({ default: false }),
   JOBS_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 25_000 }),
   SQLITE_LOCK_WAIT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
   DEMO: Type.Boolean({ default: false }),
   SYNC_GUARD_SHARE: Type.Number({ minimum: 0, maximum: 1, default: 0.3 }),
@@ -60,6 +61,8 @@ export interface Config {
   bodyLimitBytes: number;
   allowPrivateWebhookUrls: boolean;
   jobsPollMs: number;
+  /** How long a stop (SIGTERM, SIGINT) waits for in-flight requests and jobs before exiting anyway. */
+  shutdownGraceMs: number;
   /** SQLite: how long a write waits for another connection's write lock before a 503. */
   sqliteLockWaitMs: number;
   demo: boolean;
@@ -133,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     allowPrivateWebhookUrls: parsed.ALLOW_PRIVATE_WEBHOOK_URLS,
     jobsPollMs: parsed.JOBS_POLL_MS,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     sqliteLockWaitMs: parsed.SQLITE_LOCK_WAIT_MS,
     demo: parsed.DEMO,
     ingest: {
