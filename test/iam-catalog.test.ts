@@ -1,53 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allActions, resourceTypes } from '../src/modules/iam/catalog.js';
-import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { createTenant, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 import { skipPostgres } from './helpers/db.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: IAM envelopes are read loosely in assertions
-type Obj = Record<string, any>;
-const CONTRACT = 'stackspot-iam-scim.openapi.yaml';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import { IAM_CONTRACT as CONTRACT, fails, iamCaller, type Obj, ok, patchOp } from './helpers/iam.js';
 
 describe.skipIf(skipPostgres)('IAM /iam/v1 actions, resource types and resources', () => {
   let t: TestApp;
   let otherToken: string;
   beforeAll(async () => {
     t = await startTestApp();
-    const other = await t.request({
-      method: 'POST',
-      url: '/api/tenants',
-      token: t.ownerToken,
-      payload: { name: 'Other IAM catalog', slug: 'other-iam-catalog' },
-    });
-    expect(other.statusCode, other.body).toBe(201);
-    otherToken = other.json<Obj>().ownerToken;
+    otherToken = await createTenant(t, 'Other IAM catalog', 'other-iam-catalog');
   });
   afterAll(() => t.close());
 
-  const iam = (method: Method, url: string, payload?: unknown, token = t.ownerToken) =>
-    t.request({
-      method,
-      url: `/iam/v1${url}`,
-      token,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const ok = (res: TestResponse, status = 200): Obj => {
-    expect(res.statusCode, res.body).toBe(status);
-    return res.json<Obj>();
-  };
-  const fails = (res: TestResponse, status: number, ...names: string[]): Obj => {
-    expect(res.statusCode, res.body).toBe(status);
-    const body = res.json<Obj>();
-    expect(body).toMatchObject({ schemas: [ERROR], status: String(status) });
-    for (const n of names) expect(body.detail).toContain(n);
-    return body;
-  };
-  const patchOp = (...Operations: Obj[]) => ({
-    schemas: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
-    Operations,
-  });
+  const iam = iamCaller(() => t);
   const auditActions = async (targetId: string) =>
     (
       await t.app.store.db

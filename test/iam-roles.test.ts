@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowIso, toJson } from '../src/platform/db/json.js';
 import { newUuid } from '../src/platform/ids/ids.js';
-import { createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { createTenant, createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { expectAuthRules } from './helpers/auth-rules.js';
 import { expectContract } from './helpers/contract.js';
 import { skipPostgres } from './helpers/db.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: IAM envelopes are read loosely in assertions
-type Obj = Record<string, any>;
-const CONTRACT = 'stackspot-iam-scim.openapi.yaml';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import { IAM_CONTRACT as CONTRACT, fails, iamCaller, type Obj, ok, patchOp } from './helpers/iam.js';
 
 describe.skipIf(skipPostgres)('IAM /iam/v1 permissions and roles', () => {
   let t: TestApp;
@@ -19,40 +14,11 @@ describe.skipIf(skipPostgres)('IAM /iam/v1 permissions and roles', () => {
   beforeAll(async () => {
     t = await startTestApp();
     tenantId = (await t.request({ method: 'GET', url: '/api/tenant', token: t.ownerToken })).json<Obj>().id;
-    const other = await t.request({
-      method: 'POST',
-      url: '/api/tenants',
-      token: t.ownerToken,
-      payload: { name: 'Other IAM roles', slug: 'other-iam-roles' },
-    });
-    expect(other.statusCode, other.body).toBe(201);
-    otherToken = other.json<Obj>().ownerToken;
+    otherToken = await createTenant(t, 'Other IAM roles', 'other-iam-roles');
   });
   afterAll(() => t.close());
 
-  const iam = (method: Method, url: string, payload?: unknown, token = t.ownerToken) =>
-    t.request({
-      method,
-      url: `/iam/v1${url}`,
-      token,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const ok = (res: TestResponse, status = 200): Obj => {
-    expect(res.statusCode, res.body).toBe(status);
-    return res.json<Obj>();
-  };
-  /** Asserts an IAM error: status, SCIM error shape, and that the detail names `names`. */
-  const fails = (res: TestResponse, status: number, ...names: string[]): Obj => {
-    expect(res.statusCode, res.body).toBe(status);
-    const body = res.json<Obj>();
-    expect(body).toMatchObject({ schemas: [ERROR], status: String(status) });
-    for (const n of names) expect(body.detail).toContain(n);
-    return body;
-  };
-  const patchOp = (...Operations: Obj[]) => ({
-    schemas: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
-    Operations,
-  });
+  const iam = iamCaller(() => t);
   const builtinId = async (kind: 'roles' | 'permissions', name: string) =>
     ok(await iam('GET', `/${kind}`)).resources.find((r: Obj) => r.attributes.name === name).id as string;
   const auditActions = async (targetId: string) =>

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { createTenant, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
@@ -314,21 +314,13 @@ describe('Torii files and parsings', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<Obj>().message).toContain('mappings[0].sourceColumn');
-    const other = json(
-      await t.request({
-        method: 'POST',
-        url: '/api/tenants',
-        token: t.ownerToken,
-        payload: { name: 'Files Other', slug: 'files-other' },
-      }),
-      201,
-    );
+    const otherToken = await createTenant(t, 'Files Other', 'files-other');
     expect(
-      (await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: other.ownerToken }))
+      (await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: otherToken }))
         .statusCode,
     ).toBe(404);
     expect(
-      (await t.request({ method: 'GET', url: `/api/files/${file.id}/content`, token: other.ownerToken }))
+      (await t.request({ method: 'GET', url: `/api/files/${file.id}/content`, token: otherToken }))
         .statusCode,
     ).toBe(404);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { createTenant, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
@@ -135,18 +135,9 @@ describe('Torii files', () => {
       .orderBy('id')
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['file.upload_url_created', 'file.uploaded']);
-    const other = json(
-      await t.request({
-        method: 'POST',
-        url: '/api/tenants',
-        token: t.ownerToken,
-        payload: { name: 'Files Two', slug: 'files-two' },
-      }),
-      201,
-    );
+    const otherToken = await createTenant(t, 'Files Two', 'files-two');
     expect(
-      (await t.request({ method: 'GET', url: `/api/files/${fileId}/content`, token: other.ownerToken }))
-        .statusCode,
+      (await t.request({ method: 'GET', url: `/api/files/${fileId}/content`, token: otherToken })).statusCode,
     ).toBe(404);
     expect(
       (await t.request({ method: 'GET', url: `/api/files/${fileId}/content`, token: t.ownerToken })).body,

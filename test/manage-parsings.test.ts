@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../src/modules/auth/actor.js';
 import { IMPORT_JOB } from '../src/modules/imports/import-job.js';
-import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { createTenant, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
@@ -246,18 +246,10 @@ describe('Torii parsings: mapped imports', () => {
 
   it('another tenant’s file or parsing is 404; viewers cannot import', async () => {
     const file = await upload('mine.csv', 'Email\nx@acme.test\n');
-    const other = json(
-      await t.request({
-        method: 'POST',
-        url: '/api/tenants',
-        token: t.ownerToken,
-        payload: { name: 'Parsings Other', slug: 'parsings-other' },
-      }),
-      201,
-    );
+    const otherToken = await createTenant(t, 'Parsings Other', 'parsings-other');
     const theirs = await map(
       { fileId: file.id, appName: 'X', mappings: [{ sourceColumn: 'Email', targetField: 'email' }] },
-      other.ownerToken,
+      otherToken,
     );
     expect(theirs.statusCode).toBe(404);
     expect(theirs.json<Obj>().message).toBeDefined();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJson } from '../src/platform/db/json.js';
 import { newId, newUuid } from '../src/platform/ids/ids.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { createTenant, startTestApp, type TestApp } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 import { skipPostgres } from './helpers/db.js';
 
@@ -219,13 +219,7 @@ describe.skipIf(skipPostgres)('management face: users (/v1.0, /v1.1)', () => {
   });
 
   it('keeps tenants apart', async () => {
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/tenants',
-      token: t.ownerToken,
-      payload: { name: 'Users Other' },
-    });
-    const other = created.json<{ ownerToken: string }>().ownerToken;
+    const other = await createTenant(t, 'Users Other');
     const list = await get('/v1.1/users', other);
     expect(list.statusCode).toBe(200);
     expect(list.json<Page<UserItem>>().data).toEqual([]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startTestApp, type TestApp } from './helpers/app.js';
+import { createTenant, createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { expectAuthRules } from './helpers/auth-rules.js';
 import { expectContract } from './helpers/contract.js';
 import { ENTERPRISE, patchBody, SIGHTLINE, scim, userBody } from './helpers/scim.js';
@@ -432,14 +432,7 @@ describe('SCIM /Users', () => {
 
   it('keeps tenants apart', async () => {
     const user = await create('tenant-a@example.com');
-    const other = await t.request({
-      method: 'POST',
-      url: '/api/tenants',
-      token: t.ownerToken,
-      payload: { name: 'Other Co', slug: 'other-co' },
-    });
-    expect(other.statusCode, other.body).toBe(201);
-    const otherToken = other.json<{ ownerToken: string }>().ownerToken;
+    const otherToken = await createTenant(t, 'Other Co', 'other-co');
     expect((await scim(t, otherToken, 'GET', `/Users/${user.id}`)).statusCode).toBe(404);
     const list = await scim(t, otherToken, 'GET', '/Users?filter=userName eq "tenant-a@example.com"');
     expect(list.json<Obj>().totalResults).toBe(0);

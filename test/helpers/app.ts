@@ -69,3 +69,16 @@ export async function createToken(t: TestApp, role: string, asToken = t.ownerTok
     throw new Error(`token create failed: ${response.statusCode} ${response.body}`);
   return response.json<{ token: string }>().token;
 }
+
+/** Creates another tenant through the API (as the first tenant's owner); returns its owner token. */
+export async function createTenant(t: TestApp, name: string, slug?: string): Promise<string> {
+  const response = await t.request({
+    method: 'POST',
+    url: '/api/tenants',
+    token: t.ownerToken,
+    payload: slug === undefined ? { name } : { name, slug },
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`tenant create failed: ${response.statusCode} ${response.body}`);
+  return response.json<{ ownerToken: string }>().ownerToken;
+}
