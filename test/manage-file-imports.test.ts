@@ -165,7 +165,7 @@ describe('Torii files and parsings', () => {
     const done = await settled(file.parsingId);
     expect(done.status).toBe('failed');
     expect(done.failureReason).toBe(
-      'The file could not be read: Quote not closed: the quoted field in row 400 has no closing quote',
+      'The file could not be read: Quote Not Closed: the parsing is finished with an opening quote at line 401',
     );
     const app = await t.app.store.db
       .selectFrom('apps')

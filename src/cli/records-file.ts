@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { CsvError, csvRows, textPieces } from '../modules/imports/csv-rows.js';
+import { parse } from 'csv-parse';
 
 export type FileRecord = Record<string, unknown>;
 
@@ -32,26 +32,10 @@ export function rowToRecord(row: Record<string, string>): FileRecord {
 export async function* readRecords(path: string): AsyncGenerator<FileRecord> {
   const lower = path.toLowerCase();
   if (lower.endsWith('.csv')) {
-    let header: string[] | undefined;
-    let rowNumber = 1;
-    try {
-      for await (const rows of csvRows(textPieces(createReadStream(path)))) {
-        for (const cells of rows) {
-          if (!header) {
-            header = cells;
-            continue;
-          }
-          rowNumber++;
-          if (cells.length !== header.length)
-            throw new Error(
-              `${path}: row ${rowNumber} has ${cells.length} field${cells.length === 1 ? '' : 's'} where the header has ${header.length}`,
-            );
-          yield rowToRecord(Object.fromEntries(header.map((column, i) => [column, cells[i] ?? ''])));
-        }
-      }
-    } catch (error) {
-      throw error instanceof CsvError ? new Error(`${path}: ${error.message}`) : error;
-    }
+    const parser = createReadStream(path).pipe(
+      parse({ columns: true, bom: true, skip_empty_lines: true, trim: false }),
+    );
+    for await (const row of parser) yield rowToRecord(row as Record<string, string>);
     return;
   }
   if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) {

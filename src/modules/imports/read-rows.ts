@@ -1,6 +1,19 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
+import { parse } from 'csv-parse';
 import type { Charset } from '../files/sniff.js';
-import { csvRows, textPieces } from './csv-rows.js';
+
+/** Decodes a text stream in another charset to UTF-8 (a byte-order mark is dropped). */
+function decoding(charset: Charset): Transform {
+  const decoder = new TextDecoder(charset);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      done(null, decoder.decode(chunk, { stream: true }));
+    },
+    flush(done) {
+      done(null, decoder.decode());
+    },
+  });
+}
 
 /** Opens a file's content as a stream (from the blob store: disk or S3). */
 export type OpenContent = () => Promise<Readable>;
@@ -10,6 +23,45 @@ export class UnreadableFile extends Error {}
 
 /** Rows handed over at a time: one promise per batch, not per row. */
 const BATCH = 256;
+
+/**
+ * Everything an object-mode stream has buffered, as batches: each wait for more data resolves
+ * once for all the records parsed from a chunk.
+ */
+async function* drain<T>(stream: Readable): AsyncGenerator<T[]> {
+  let ended = false;
+  let failed: unknown;
+  let wake: (() => void) | undefined;
+  const rouse = () => {
+    wake?.();
+    wake = undefined;
+  };
+  stream.on('readable', rouse);
+  stream.once('end', () => {
+    ended = true;
+    rouse();
+  });
+  stream.once('error', (error) => {
+    failed = error;
+    rouse();
+  });
+  try {
+    for (;;) {
+      if (failed) throw failed;
+      const batch: T[] = [];
+      for (let item = stream.read() as T | null; item !== null; item = stream.read() as T | null)
+        batch.push(item);
+      if (batch.length > 0) yield batch;
+      else if (ended) return;
+      else
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+    }
+  } finally {
+    stream.destroy();
+  }
+}
 
 /**
  * The rows of a CSV or XLSX file as arrays of cell texts, in batches, streamed (never loaded
@@ -24,9 +76,14 @@ export async function* readRows(
   try {
     if (ext === 'csv') {
       const raw = await open();
+      const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+      const text = charset === 'utf-8' ? raw : raw.pipe(decoding(charset));
+      // pipe() forwards data, not failures: a failing source must fail the parser.
+      for (const source of new Set([raw, text])) source.once('error', (error) => parser.destroy(error));
+      text.pipe(parser);
       try {
-        for await (const rows of csvRows(textPieces(raw, charset)))
-          yield rows.map((row) => row.map((cell) => cell.trim()));
+        for await (const records of drain<unknown[]>(parser))
+          yield records.map((record) => record.map((v) => String(v ?? '').trim()));
       } finally {
         raw.destroy();
       }
@@ -56,7 +113,6 @@ export async function* readRows(
       return;
     }
   } catch (error) {
-    // A CsvError, a workbook exceljs cannot read, a stream that failed: the file is unreadable.
     throw error instanceof UnreadableFile
       ? error
       : new UnreadableFile(error instanceof Error ? error.message : String(error));
