@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
+import { MAX_RECORD_CHARS } from '../modules/imports/read-rows.js';
 
 export type FileRecord = Record<string, unknown>;
 
@@ -33,7 +34,13 @@ export async function* readRecords(path: string): AsyncGenerator<FileRecord> {
   const lower = path.toLowerCase();
   if (lower.endsWith('.csv')) {
     const parser = createReadStream(path).pipe(
-      parse({ columns: true, bom: true, skip_empty_lines: true, trim: false }),
+      parse({
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        trim: false,
+        max_record_size: MAX_RECORD_CHARS,
+      }),
     );
     for await (const row of parser) yield rowToRecord(row as Record<string, string>);
     return;

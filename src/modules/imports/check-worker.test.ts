@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { type CheckedPage, checkedPages } from './check-rows.js';
 import { checkers, checkInWorker } from './check-worker.js';
-import { readRows } from './read-rows.js';
+import { MAX_RECORD_CHARS, readRows } from './read-rows.js';
 import { importTargets } from './targets.js';
 
 const mapping = { email: 'Email', name: 'Name' };
@@ -92,6 +92,23 @@ describe('checking an import file in a worker thread', () => {
         checkInWorker(open, { target: 'accounts', mapping, ext: 'csv', charset: 'utf-8', pageSize: 10 }),
       ),
     ).rejects.toThrow(/^The file could not be read: Quote Not Closed/);
+  });
+
+  it('stops at a record longer than MAX_RECORD_CHARS instead of reading the file into one field', async () => {
+    const open = async () =>
+      Readable.from(
+        (function* () {
+          yield Buffer.from('Email,Name\na@acme.test,"never closed\n');
+          // 8 MB after the open quote, in 64 kB chunks.
+          for (let i = 0; i < 128; i++) yield Buffer.alloc(64 * 1024, 'x');
+        })(),
+      );
+    await expect(
+      collect(
+        checkInWorker(open, { target: 'accounts', mapping, ext: 'csv', charset: 'utf-8', pageSize: 10 }),
+      ),
+    ).rejects.toThrow(/^The file could not be read: Max Record Size: .* 4194304 /);
+    expect(MAX_RECORD_CHARS).toBe(4 * 1024 * 1024);
   });
 
   it('a checker that saw its file through checks the next import; one left midway is stopped', async () => {

@@ -21,6 +21,9 @@ export type OpenContent = () => Promise<Readable>;
 /** The file could not be read as CSV or XLSX (its content, not a fault of the reader). */
 export class UnreadableFile extends Error {}
 
+/** The longest CSV record read (characters): a longer one has surely lost its closing quote. */
+export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+
 /** Rows handed over at a time: one promise per batch, not per row. */
 const BATCH = 256;
 
@@ -76,7 +79,13 @@ export async function* readRows(
   try {
     if (ext === 'csv') {
       const raw = await open();
-      const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+      const parser = parse({
+        bom: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        // A quote left open would otherwise read the rest of the file into one field.
+        max_record_size: MAX_RECORD_CHARS,
+      });
       const text = charset === 'utf-8' ? raw : raw.pipe(decoding(charset));
       // pipe() forwards data, not failures: a failing source must fail the parser.
       for (const source of new Set([raw, text])) source.once('error', (error) => parser.destroy(error));
