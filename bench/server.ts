@@ -56,6 +56,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
     },
     stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
+  // A benchmark that crashes must not leave its server running: an orphan (idle, or still
+  // writing a CPU profile) skews every later measurement on a machine with two cores.
+  // Prepended: it runs before the guard of a PostgreSQL cluster started earlier.
+  const orphanGuard = () => {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.prependOnceListener('exit', orphanGuard);
   const url = `http://127.0.0.1:${port}`;
   // Peak anonymous vs file-backed resident memory, sampled (VmHWM only gives the total).
   const peaks = { anon: 0, file: 0 };
@@ -92,6 +100,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
     },
     async stop() {
       clearInterval(sampler);
+      process.off('exit', orphanGuard);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
@@ -127,9 +136,20 @@ export async function startPostgres(): Promise<{ url: string; stop(): void } | u
     'start',
   ]);
   run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'sightline']);
+  // Nor its PostgreSQL cluster (stopped synchronously, as an 'exit' listener must).
+  const orphanGuard = () => {
+    try {
+      run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
+    } catch {
+      // already stopped
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', orphanGuard);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/sightline`,
     stop() {
+      process.off('exit', orphanGuard);
       if (process.env.BENCH_PG_LOG) execFileSync('cp', [join(dir, 'log'), process.env.BENCH_PG_LOG]);
       try {
         run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
