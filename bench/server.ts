@@ -136,14 +136,20 @@ export async function startPostgres(): Promise<{ url: string; stop(): void } | u
     'start',
   ]);
   run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'sightline']);
-  // Nor its PostgreSQL cluster (stopped synchronously, as an 'exit' listener must).
-  const orphanGuard = () => {
+  const teardown = () => {
     try {
       run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  // Nor its PostgreSQL cluster (torn down synchronously, as an 'exit' listener must).
+  const orphanGuard = () => {
+    try {
+      teardown();
     } catch {
       // already stopped
     }
-    rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', orphanGuard);
   return {
@@ -151,11 +157,7 @@ export async function startPostgres(): Promise<{ url: string; stop(): void } | u
     stop() {
       process.off('exit', orphanGuard);
       if (process.env.BENCH_PG_LOG) execFileSync('cp', [join(dir, 'log'), process.env.BENCH_PG_LOG]);
-      try {
-        run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      teardown();
     },
   };
 }

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { expectAuthRules } from './helpers/auth-rules.js';
 import { expectContract } from './helpers/contract.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: IAM envelopes are read loosely in assertions
-type Obj = Record<string, any>;
-const CONTRACT = 'stackspot-iam-scim.openapi.yaml';
+import { IAM_CONTRACT as CONTRACT, iamCaller, type Obj, ok, patchOp as patch } from './helpers/iam.js';
 
 describe('IAM /iam/v1 (StackSpot-style)', () => {
   let t: TestApp;
@@ -14,26 +11,7 @@ describe('IAM /iam/v1 (StackSpot-style)', () => {
   });
   afterAll(() => t.close());
 
-  const iam = (
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: unknown,
-    token = t.ownerToken,
-  ) =>
-    t.request({
-      method,
-      url: `/iam/v1${url}`,
-      token,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const ok = (res: TestResponse, status = 200) => {
-    expect(res.statusCode, res.body).toBe(status);
-    return res.json<Obj>();
-  };
-  const patch = (...Operations: Obj[]) => ({
-    schemas: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
-    Operations,
-  });
+  const iam = iamCaller(() => t);
 
   it('lists the built-in catalog and manages custom actions per the contract', async () => {
     const list = await iam('GET', '/actions');

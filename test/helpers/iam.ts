@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { TestApp, TestResponse } from './app.js';
+import { PATCH_OP } from './scim.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: IAM envelopes are read loosely in assertions
 export type Obj = Record<string, any>;
@@ -33,8 +34,8 @@ export function fails(res: TestResponse, status: number, ...names: string[]): Ob
   return body;
 }
 
-/** A SCIM PatchOp body with the given operations. */
+/** An IAM PatchOp body with the given operations (`schemas` a string, as the contract shows it). */
 export const patchOp = (...Operations: Obj[]) => ({
-  schemas: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
+  schemas: PATCH_OP,
   Operations,
 });
