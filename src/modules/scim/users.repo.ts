@@ -58,7 +58,9 @@ type Json = string | number | null;
  * b-tree (an ordered aggregate, `in (select …)`): on SQLite a connection without an open temporary
  * database opens a temporary file for each (a `userName eq` lookup on a fresh connection took
  * 600 µs with them, 29 without; in the running server the gain is small). Contacts and groups are
- * sorted by scimPerson instead (groups by code unit, not the database's collation).
+ * sorted by scimPerson instead (groups by code unit, not the database's collation). The role is
+ * read from the person's assignments to their roles (a cross join: SQLite keeps that order, and
+ * otherwise walked every role of the tenant, probing the person's assignments for each).
  */
 function personSelect(dialect: Dialect): RawBuilder<PersonRecord> {
   const h = dialectHelpers(dialect);
@@ -80,8 +82,9 @@ function personSelect(dialect: Dialect): RawBuilder<PersonRecord> {
     (select ${contacts} from person_values v where v.tenant_id = p.tenant_id and v.person_id = p.id) as contact_list,
     (select ${groups} from group_members gm join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
       where gm.tenant_id = p.tenant_id and gm.person_id = p.id) as group_list,
-    (select min(r.name) from iam_role_assignments a join iam_roles r on r.tenant_id = a.tenant_id and r.id = a.role_id
-      where a.tenant_id = p.tenant_id and a.principal_type = 'person' and a.principal_id = p.id) as role_name,
+    (select min(r.name) from iam_role_assignments a cross join iam_roles r
+      where a.tenant_id = p.tenant_id and a.principal_type = 'person' and a.principal_id = p.id
+        and r.tenant_id = a.tenant_id and r.id = a.role_id) as role_name,
     (select ${manager} from people pm where pm.tenant_id = p.tenant_id and pm.id = p.manager_id) as manager
     from people p`);
 }
