@@ -36,6 +36,34 @@ describe.skipIf(skipPostgres)('HTTP conventions', () => {
     expect(response.json().requestId).toBe('abc-123');
   });
 
+  it('names the Bearer scheme on 401s (RFC 6750 §3), with invalid_token for a refused token', async () => {
+    const missing = await t.request({ method: 'GET', url: '/scim/v2/Users' });
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="sightline"');
+    const refused = await t.request({
+      method: 'GET',
+      url: '/api/tenant',
+      token: 'sl_not-a-real-token-at-all',
+    });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="sightline", error="invalid_token"');
+  });
+
+  it("answers URLs the router refuses in the face's own error format", async () => {
+    const token = await createToken(t, 'owner');
+    const long = await t.request({ method: 'GET', url: `/scim/v2/Users/${'a'.repeat(101)}`, token });
+    expect(long.statusCode).toBe(404);
+    expect(long.headers['content-type']).toContain('application/scim+json');
+    expect(long.json()).toMatchObject({ status: '404', detail: expect.stringMatching(/longer than 100/) });
+    expect(long.body).not.toContain('a'.repeat(101));
+    const native = await t.request({ method: 'GET', url: `/api/tokens/${'b'.repeat(101)}`, token });
+    expect(native.statusCode).toBe(404);
+    expect(native.json<{ error: { code: string } }>().error.code).toBe('not_found');
+    const badEncoding = await t.request({ method: 'GET', url: '/api/tokens/%E0%A4%A', token });
+    expect(badEncoding.statusCode).toBe(400);
+    expect(badEncoding.json<{ error: { code: string } }>().error.code).toBe('bad_request');
+  });
+
   it('answers malformed JSON with 400, wrong content type with 415, oversize with 413', async () => {
     const token = await createToken(t, 'owner');
     const base = { method: 'POST' as const, url: '/api/tokens', token };
@@ -87,7 +115,13 @@ describe.skipIf(skipPostgres)('HTTP conventions', () => {
     const limited = await t.request({ method: 'GET', url: '/api/tenant', token: first });
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited.json<{ error: { code: string } }>().error.code).toBe('rate_limited');
+    expect(limited.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'rate_limited',
+      // The window, not the time left in it.
+      message: expect.stringMatching(
+        /^Rate limit of 5 requests per 1 minute exceeded; retry in \d+ (seconds?|minutes?)$/,
+      ),
+    });
     expect((await t.request({ method: 'GET', url: '/api/tenant', token: second })).statusCode).toBe(200);
   });
 });

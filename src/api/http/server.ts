@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Actor } from '../../modules/auth/actor.js';
 import { requireAction } from '../../modules/auth/actor.js';
 import type { TokensService } from '../../modules/auth/tokens.service.js';
@@ -75,6 +75,35 @@ function bearerOf(request: FastifyRequest): string | undefined {
   return match?.[1]?.trim();
 }
 
+/** A rate-limit window in words: `1 minute`, `90 seconds`, `2 hours`. */
+export function windowText(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const units: [number, string][] = [
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return n === 1 ? `1 ${name}` : `${n} ${name}s`;
+    }
+  }
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
+/**
+ * The 429 of a limiter whose window is `windowMs` (`context.after` is the time left in the window,
+ * not the window: the message names both).
+ */
+export function rateLimitError(windowMs: number) {
+  return (_request: FastifyRequest, context: { max: number; after: string; ttl: number }) =>
+    new AppError(
+      'rate_limited',
+      `Rate limit of ${context.max} requests per ${windowText(windowMs)} exceeded; retry in ${context.after}`,
+      { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+    );
+}
+
 /**
  * The HTTP server shared by every face: request ids, JSON Schema validation, auth by declared
  * action, per-token rate limit, body limits, OpenAPI and docs, and one error path.
@@ -91,6 +120,20 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A URL the router refuses (bad percent-encoding, a path segment over 100 characters) is
+    // answered like any other error, in the face's format, instead of Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      const appError =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('not_found', 'Not found: no identifier is longer than 100 characters')
+          : error.code === 'FST_ERR_BAD_URL'
+            ? new AppError('bad_request', 'The URL is malformed (invalid percent-encoding)')
+            : toAppError(error);
+      const { body, contentType } = rendererFor(request.url)(appError, request.id);
+      const answer = reply as unknown as FastifyReply;
+      if (contentType) answer.type(contentType);
+      answer.status(appError.status).send(body);
+    },
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -141,6 +184,15 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     if (contentType) reply.type(contentType);
     const retryAfter = appError.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    // RFC 6750 §3: a 401 names the scheme; a token that was sent and refused is `invalid_token`.
+    if (appError.status === 401) {
+      reply.header(
+        'www-authenticate',
+        request.headers.authorization
+          ? 'Bearer realm="sightline", error="invalid_token"'
+          : 'Bearer realm="sightline"',
+      );
+    }
     return reply.status(appError.status).send(body);
   });
 
@@ -161,14 +213,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       return bearer ? `t:${sha256Hex(bearer)}` : `ip:${request.ip}`;
     },
     allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
-    errorResponseBuilder: (_request, context) =>
-      new AppError(
-        'rate_limited',
-        `Rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
-        {
-          retryAfterSeconds: Math.ceil(context.ttl / 1000),
-        },
-      ),
+    errorResponseBuilder: rateLimitError(options.rateLimit.windowMs),
   });
 
   // A callback hook: one string search per request, no promise.

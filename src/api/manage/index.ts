@@ -8,7 +8,7 @@ import type { FilesService } from '../../modules/files/files.service.js';
 import type { ParsingsService } from '../../modules/imports/parsings.service.js';
 import type { CustomIntegrationSync } from '../../modules/ingest/custom-integration-sync.js';
 import type { ExecutionsList } from '../../modules/workflows/executions-list.js';
-import { registerFaceErrors, type Server } from '../http/server.js';
+import { rateLimitError, registerFaceErrors, type Server } from '../http/server.js';
 import { appsRoutes } from './apps.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { contractsRoutes } from './contracts.routes.js';
@@ -57,6 +57,7 @@ export async function manageFace(server: Server, deps: ManageDeps): Promise<void
   const usersLimit = server.rateLimit({
     max: deps.usersRateLimit.max,
     timeWindow: deps.usersRateLimit.windowMs,
+    errorResponseBuilder: rateLimitError(deps.usersRateLimit.windowMs),
   });
   for (const prefix of managePrefixes) {
     registerFaceErrors(prefix, renderManageError);
