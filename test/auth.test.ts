@@ -58,6 +58,60 @@ describe.skipIf(skipPostgres)('authentication and authorization', () => {
     expect(expired.json<{ error: { message: string } }>().error.message).toMatch(/expired/);
   });
 
+  it('compares expiries as instants, whatever their offset, and stores them in UTC', async () => {
+    // An hour ago, written with an offset five hours ahead of UTC: later than now as text.
+    const past = new Date(Date.now() - 3_600_000);
+    const ahead = (d: Date, hours: number) =>
+      `${new Date(d.getTime() + hours * 3_600_000).toISOString().slice(0, 19)}+0${hours}:00`;
+    const refused = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: t.ownerToken,
+      payload: { name: 'past', role: 'viewer', expiresAt: ahead(past, 5) },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ error: { message: string } }>().error.message).toMatch(
+      /^expiresAt: .* not in the future/,
+    );
+    // In an hour, written with an offset behind UTC: stored and shown as the same instant in UTC.
+    const later = new Date(Date.now() + 3_600_000);
+    const behind = `${new Date(later.getTime() - 4 * 3_600_000).toISOString().slice(0, 19)}-04:00`;
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/tokens',
+      token: t.ownerToken,
+      payload: { name: 'later', role: 'viewer', expiresAt: behind },
+    });
+    expect(created.statusCode).toBe(201);
+    const { token, tokenInfo } = created.json<{ token: string; tokenInfo: { expiresAt: string } }>();
+    expect(tokenInfo.expiresAt).toBe(new Date(Date.parse(behind)).toISOString());
+    expect((await t.request({ method: 'GET', url: '/api/tenant', token })).statusCode).toBe(200);
+  });
+
+  it('refuses expiries that are not date-times, and fails closed on one stored before they were checked', async () => {
+    const owner = await t.app.services.tokens.authenticate(t.ownerToken);
+    for (const expiresAt of ['yesterday', '2027-01-01', '2027-01-01T10:00:00']) {
+      await expect(
+        t.app.services.tokens.create(owner, { name: 'bad', role: 'viewer', expiresAt }),
+      ).rejects.toThrow(/^expiresAt: .* is not an ISO 8601 date-time with a time zone/);
+    }
+    const secret = await createToken(t, 'viewer');
+    await t.app.store.db
+      .updateTable('api_tokens')
+      .set({ expires_at: 'yesterday' })
+      .where('token_hash', '=', sha256Hex(secret))
+      .execute();
+    const refused = await t.request({ method: 'GET', url: '/api/tenant', token: secret });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json<{ error: { message: string } }>().error.message).toMatch(/expired/);
+    const list = await t.request({ method: 'GET', url: '/api/tokens', token: t.ownerToken });
+    expect(list.statusCode).toBe(200);
+    const shown = list
+      .json<{ tokens: { hint: string; expiresAt: string | null; createdAt: string }[] }>()
+      .tokens.find((k) => k.hint.endsWith(secret.slice(-4)));
+    expect(shown?.expiresAt).toBe(shown?.createdAt);
+  });
+
   it('does not let a caller grant a role with actions it lacks', async () => {
     const admin = await createToken(t, 'admin');
     const escalate = await t.request({

@@ -33,6 +33,35 @@ export interface CreateTokenInput {
   apiVersion?: '1.0' | '1.1';
 }
 
+/** An ISO 8601 date-time with seconds optional, fractions optional and a zone (Z or ±hh:mm). */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * An expiry as stored: UTC with milliseconds, so that it compares as an instant (a value with an
+ * offset, `…T12:00:00+05:00`, compared as text, outlived its expiry by five hours).
+ */
+export function expiryInstant(value: string): string {
+  const ms = DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new AppError(
+      'bad_request',
+      `expiresAt: '${value.slice(0, 40)}' is not an ISO 8601 date-time with a time zone (e.g. 2027-01-31T18:00:00Z)`,
+      { field: 'expiresAt' },
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * When a stored expiry ends the token (ms since the epoch). A value that is not a date-time (one
+ * stored before expiries were checked) ends it at once: a token fails closed.
+ */
+function expiryMs(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
 /** Generates a new token secret: `sl_` + 43 URL-safe characters (256 random bits). */
 export function generateToken(): string {
   return randomSecret(TOKEN_PREFIX);
@@ -110,6 +139,8 @@ function tokenByHash(hash: string) {
 interface ReadToken {
   row: TokenRow;
   actions: ReadonlySet<string>;
+  /** When it expires (ms since the epoch), if it does. */
+  expiresMs: number | undefined;
 }
 
 function actionSet(names: string): ReadonlySet<string> {
@@ -144,7 +175,7 @@ export function createTokensService({
   const cache = new Map<string, { stamp: string; token: ReadToken }>();
   const readToken = async (hash: string): Promise<ReadToken | undefined> => {
     const row = await readRow(hash);
-    return row && { row, actions: actionSet(row.actions) };
+    return row && { row, actions: actionSet(row.actions), expiresMs: expiryMs(row.expires_at) };
   };
   const tokenOf = async (hash: string): Promise<ReadToken | undefined> => {
     if (!changeStamp) return readToken(hash);
@@ -170,10 +201,10 @@ export function createTokensService({
       // The index lookup is by hash; the comparison below is constant-time on the stored value.
       if (!token || !constantTimeEqual(token.row.token_hash, hash))
         throw new AppError('unauthorized', 'Invalid API token');
-      const { row, actions } = token;
+      const { row, actions, expiresMs } = token;
       const now = nowIso();
       if (row.revoked_at) throw new AppError('unauthorized', 'API token has been revoked');
-      if (row.expires_at && row.expires_at <= now)
+      if (expiresMs !== undefined && expiresMs <= Date.now())
         throw new AppError('unauthorized', 'API token has expired');
       if (row.person_id && row.person_status !== 'active') {
         throw new AppError('unauthorized', 'API token belongs to a deactivated person');
@@ -219,8 +250,11 @@ export function createTokensService({
             { missing },
           );
         }
-        if (input.expiresAt && input.expiresAt <= nowIso()) {
-          throw new AppError('bad_request', 'expiresAt: must be in the future', { field: 'expiresAt' });
+        const expiresAt = input.expiresAt ? expiryInstant(input.expiresAt) : null;
+        if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
+          throw new AppError('bad_request', `expiresAt: ${input.expiresAt} is not in the future`, {
+            field: 'expiresAt',
+          });
         }
         if (input.personId) {
           const person = await trx
@@ -235,6 +269,7 @@ export function createTokensService({
         const plaintext = generateToken();
         const id = await insertToken(trx, actor.tenantId, {
           ...input,
+          expiresAt,
           roleId: role.id,
           plaintext,
           createdBy: actor.id,
@@ -243,7 +278,7 @@ export function createTokensService({
           action: 'token.created',
           targetType: 'token',
           targetId: id,
-          details: { name: input.name, role: input.role, expiresAt: input.expiresAt ?? null },
+          details: { name: input.name, role: input.role, expiresAt },
         });
         const [info] = await listInfo(trx, actor.tenantId, id);
         if (!info) throw new AppError('internal', 'Token vanished after insert');
@@ -322,7 +357,11 @@ async function listInfo(db: Executor, tenantId: string, id?: string): Promise<To
     hint: `${TOKEN_PREFIX}…${t.token_hint}`,
     apiVersion: t.api_version,
     personId: t.person_id,
-    expiresAt: t.expires_at,
+    // As an instant; a stored value that is none ended the token when it was made (expiryMs).
+    expiresAt:
+      t.expires_at === null
+        ? null
+        : new Date(expiryMs(t.expires_at) || Date.parse(t.created_at)).toISOString(),
     revokedAt: t.revoked_at,
     lastUsedAt: t.last_used_at,
     createdAt: t.created_at,
