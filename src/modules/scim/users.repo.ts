@@ -8,6 +8,7 @@ const personColumns = [
   'p.id',
   'p.external_id',
   'p.user_name',
+  'p.email',
   'p.first_name',
   'p.last_name',
   'p.display_name',
@@ -40,6 +41,8 @@ export interface ScimPerson extends PersonRow {
 
 /** The person query's row: the person's columns and its relations as JSON. */
 interface PersonRecord extends PersonRow {
+  /** The person's email as the rest of Sightline knows it (syncs, imports, the management API). */
+  email: string | null;
   /** `[[attr, type, value, display, is_primary, position], …]`, in no order. */
   contact_list: unknown;
   /** `[[id, display_name, display_name_lc], …]`, in no order. */
@@ -110,19 +113,25 @@ function byGroupName(a: Json[], b: Json[]): number {
 /** Decodes the relation columns (the record itself is kept: copying its 22 fields cost more). */
 function scimPerson(record: PersonRecord): ScimPerson {
   const manager = parseJson<Json[] | null>(record.manager, null);
+  const contacts = parseJson<Json[][]>(record.contact_list, [])
+    .sort(byContactOrder)
+    .map(
+      ([attr, type, value, display, isPrimary]): ContactValue => ({
+        attr: attr === 'phoneNumbers' ? 'phoneNumbers' : 'emails',
+        type: typeof type === 'string' ? type : null,
+        value: String(value),
+        display: typeof display === 'string' ? display : null,
+        primary: isPrimary === 1,
+      }),
+    );
+  // A person that a sync, an import or the management API made has an email but no SCIM email
+  // values: SCIM shows that email as the primary work email, so it is seen, and a PATCH (which
+  // writes the resource back) keeps it instead of clearing the person's email.
+  if (record.email && !contacts.some((c) => c.attr === 'emails'))
+    contacts.unshift({ attr: 'emails', type: 'work', value: record.email, display: null, primary: true });
   return Object.assign(record, {
     relations: {
-      contacts: parseJson<Json[][]>(record.contact_list, [])
-        .sort(byContactOrder)
-        .map(
-          ([attr, type, value, display, isPrimary]): ContactValue => ({
-            attr: attr === 'phoneNumbers' ? 'phoneNumbers' : 'emails',
-            type: typeof type === 'string' ? type : null,
-            value: String(value),
-            display: typeof display === 'string' ? display : null,
-            primary: isPrimary === 1,
-          }),
-        ),
+      contacts,
       groups: parseJson<Json[][]>(record.group_list, [])
         .sort(byGroupName)
         .map(([id, displayName]) => ({
