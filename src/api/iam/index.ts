@@ -170,16 +170,8 @@ export async function iamFace(
     list: scimList(groups),
     get: (actor, id) => groups.get(actor, id, '/scim/v2'),
     create: (actor, body) => groups.create(actor, body, '/scim/v2'),
-    // "Update Groups" carries the name only: members stay as they are.
-    replace: async (actor, id, body) =>
-      (await groups.patch(
-        actor,
-        id,
-        { Operations: [{ op: 'replace', value: { displayName: body.displayName } }] },
-        undefined,
-        '/scim/v2',
-        true,
-      )) as Resource,
+    // A replace (RFC 7644 §3.5.1), the same call as SCIM's PUT: the members become the given list.
+    replace: (actor, id, body) => groups.replace(actor, id, body, undefined, '/scim/v2'),
     patch: async (actor, id, body) =>
       (await groups.patch(actor, id, body, undefined, '/scim/v2', true)) as Resource,
     remove: (actor, id) => groups.remove(actor, id, undefined),
