@@ -330,6 +330,75 @@ describe.skipIf(skipPostgres)('IAM /iam/v1 actions, resource types and resources
     expect(body('/iam/v1/resource-types/{id}', 'patch').properties).toHaveProperty('operations');
   });
 
+  it('lists filter (SCIM filter in SQL) and page (1-based startIndex, count) actions, resource types and resources', async () => {
+    const list = async (path: string, query: Record<string, string>) => {
+      const res = await iam('GET', `${path}?${new URLSearchParams(query)}`);
+      expectContract(CONTRACT, 'get', `/iam/v1${path}`, res);
+      const body = ok(res);
+      return { total: body.totalResults, names: body.resources.map((r: Obj) => r.attributes.name) };
+    };
+    for (const name of ['flt:c', 'flt:a', 'flt:b'])
+      ok(await iam('POST', '/actions', { name, description: name === 'flt:b' ? 'Bee' : undefined }), 201);
+    const mine = 'name sw "flt:"';
+    expect(await list('/actions', { filter: mine })).toEqual({
+      total: 3,
+      names: ['flt:a', 'flt:b', 'flt:c'],
+    });
+    expect(await list('/actions', { filter: mine, startIndex: '2', count: '1' })).toEqual({
+      total: 3,
+      names: ['flt:b'],
+    });
+    expect(await list('/actions', { filter: mine, count: '0' })).toEqual({ total: 3, names: [] });
+    expect(await list('/actions', { filter: mine, startIndex: '9' })).toEqual({ total: 3, names: [] });
+    expect((await list('/actions', { filter: 'NAME eq "FLT:A"' })).names).toEqual(['flt:a']);
+    expect((await list('/actions', { filter: `${mine} and name ne "flt:a"` })).names).toEqual([
+      'flt:b',
+      'flt:c',
+    ]);
+    expect(
+      (await list('/actions', { filter: `${mine} and not (name co "b" or name ew ":c")` })).names,
+    ).toEqual(['flt:a']);
+    expect((await list('/actions', { filter: `${mine} and description pr` })).names).toEqual(['flt:b']);
+    expect((await list('/actions', { filter: 'builtin eq true' })).total).toBe(allActions.length);
+    expect((await list('/actions', { filter: `builtin eq false and ${mine}` })).total).toBe(3);
+    const firstPage = await list('/actions', { count: '1' });
+    const everything = await list('/actions', {});
+    expect(everything.names).toHaveLength(everything.total);
+    expect(firstPage).toEqual({ total: everything.total, names: everything.names.slice(0, 1) });
+
+    ok(await iam('POST', '/resource-types', { name: 'flt-type', actions: ['flt:x'] }), 201);
+    expect((await list('/resource-types', { filter: 'actions.name eq "flt:x"' })).names).toEqual([
+      'flt-type',
+    ]);
+    expect((await list('/resource-types', { filter: 'actions eq "FLT:X"' })).names).toEqual(['flt-type']);
+    expect((await list('/resource-types', { filter: 'slug eq "flt-type" and resources pr' })).total).toBe(0);
+    ok(await iam('POST', '/resources', { name: 'Filtered one', slug: 'flt-one', type: 'flt-type' }), 201);
+    ok(await iam('POST', '/resources', { name: 'Filtered two', slug: 'flt-two', type: 'flt-type' }), 201);
+    expect((await list('/resource-types', { filter: 'resources.slug eq "flt-two"' })).names).toEqual([
+      'flt-type',
+    ]);
+    expect(await list('/resources', { filter: 'type.name eq "flt-type"', count: '1' })).toEqual({
+      total: 2,
+      names: ['Filtered one'],
+    });
+    expect(await list('/resources', { filter: 'slug ew "-two"', type: 'flt-type' })).toEqual({
+      total: 1,
+      names: ['Filtered two'],
+    });
+    expect((await list('/resources', { filter: 'slug ew "-two"', type: 'apps' })).total).toBe(0);
+
+    for (const path of ['/actions', '/resource-types', '/resources']) {
+      for (const filter of ['nosuchattr eq "x"', 'name eq', 'name eq "x" and', 'name.sub eq "x"']) {
+        const res = await iam('GET', `${path}?${new URLSearchParams({ count: '1', filter })}`);
+        expect(fails(res, 400).scimType, `${path} ${filter}`).toBe('invalidFilter');
+      }
+    }
+    // `type` is complex: a sub-attribute must be named.
+    expect(fails(await iam('GET', '/resources?filter=type%20eq%20%22x%22'), 400).scimType).toBe(
+      'invalidFilter',
+    );
+  });
+
   it("another tenant's actions, resource types and resources are 404, and lists never show them", async () => {
     const action = ok(await iam('POST', '/actions', { name: 'mine:only' }), 201);
     const type = ok(await iam('POST', '/resource-types', { name: 'mine-type', actions: ['mine:type'] }), 201);

@@ -692,6 +692,77 @@ describe.skipIf(skipPostgres)('IAM /iam/v1 permissions and roles', () => {
     expect(codes).toEqual([201, 409, 409, 409, 409, 409]);
   });
 
+  it('lists filter (SCIM filter in SQL) and page (1-based startIndex, count) permissions and roles', async () => {
+    const list = async (path: string, query: Record<string, string>) => {
+      const res = await iam('GET', `${path}?${new URLSearchParams(query)}`);
+      expectContract(CONTRACT, 'get', `/iam/v1${path}`, res);
+      const body = ok(res);
+      return { total: body.totalResults, names: body.resources.map((r: Obj) => r.attributes.name) };
+    };
+    const apps = ok(
+      await iam('POST', '/permissions', { name: 'flt-apps', statements: [{ actions: ['apps:read'] }] }),
+      201,
+    );
+    ok(
+      await iam('POST', '/permissions', { name: 'flt-audit', statements: [{ actions: ['audit:read'] }] }),
+      201,
+    );
+    ok(
+      await iam('POST', '/permissions', {
+        name: 'flt-both',
+        statements: [{ actions: ['apps:read', 'audit:read'] }],
+      }),
+      201,
+    );
+    const mine = 'name sw "flt-"';
+    expect(await list('/permissions', { filter: mine, startIndex: '2', count: '1' })).toEqual({
+      total: 3,
+      names: ['flt-audit'],
+    });
+    expect(
+      (await list('/permissions', { filter: `${mine} and statements.actions eq "audit:read"` })).names,
+    ).toEqual(['flt-audit', 'flt-both']);
+    expect(
+      (await list('/permissions', { filter: `${mine} and not (statements eq "apps:read")` })).names,
+    ).toEqual(['flt-audit']);
+    expect(
+      (await list('/permissions', { filter: `builtin eq false and NAME co "APPS" and ${mine}` })).names,
+    ).toEqual(['flt-apps']);
+
+    const person = await insertPerson('filtered@example.com');
+    ok(
+      await iam('POST', '/roles', {
+        name: 'flt-reader',
+        permissions: [apps.id],
+        members: [{ value: person }],
+      }),
+      201,
+    );
+    ok(await iam('POST', '/roles', { name: 'flt-empty', description: 'Nothing' }), 201);
+    expect(await list('/roles', { filter: mine })).toEqual({ total: 2, names: ['flt-empty', 'flt-reader'] });
+    expect(await list('/roles', { filter: mine, count: '0' })).toEqual({ total: 2, names: [] });
+    expect((await list('/roles', { filter: 'permissions.name eq "flt-apps"' })).names).toEqual([
+      'flt-reader',
+    ]);
+    expect((await list('/roles', { filter: `members.value eq "${person}"` })).names).toEqual(['flt-reader']);
+    expect(
+      (await list('/roles', { filter: `${mine} and (member_count ge 1 or description eq "nothing")` })).total,
+    ).toBe(2);
+    expect((await list('/roles', { filter: `${mine} and member_count eq 0` })).names).toEqual(['flt-empty']);
+    const builtins = (await list('/roles', { filter: 'builtin eq true' })).total;
+    expect(builtins).toBeGreaterThan(0);
+    expect((await list('/roles', { filter: 'builtin eq false', count: '1' })).total).toBe(
+      (await list('/roles', {})).total - builtins,
+    );
+
+    for (const path of ['/permissions', '/roles']) {
+      for (const filter of ['nosuchattr eq "x"', 'name eq', '(name eq "x"', 'builtin eq "yes"']) {
+        const res = await iam('GET', `${path}?${new URLSearchParams({ count: '1', filter })}`);
+        expect(fails(res, 400).scimType, `${path} ${filter}`).toBe('invalidFilter');
+      }
+    }
+  });
+
   it("another tenant's permissions and roles are 404, and lists never show them", async () => {
     const perm = ok(
       await iam('POST', '/permissions', { name: 'mine-only', statements: [{ actions: ['apps:read'] }] }),

@@ -197,6 +197,48 @@ describe('IAM /iam/v1 (StackSpot-style)', () => {
     expect(empty.attributes.name).toBe('nothing');
   });
 
+  it('PUT /groups/{id} replaces the members (RFC 7644 §3.5.1), as SCIM PUT does', async () => {
+    const person = async (userName: string) =>
+      ok(await iam('POST', '/users', { userName }), 201).id as string;
+    const [ana, bo] = [await person('ana.put@example.com'), await person('bo.put@example.com')];
+    const group = ok(
+      await iam('POST', '/groups', { displayName: 'IAM Group 3', members: [{ value: ana }] }),
+      201,
+    );
+    const members = async () => {
+      const iamMembers = ok(await iam('GET', `/groups/${group.id}`)).attributes.members ?? [];
+      const scim = ok(
+        await t.request({ method: 'GET', url: `/scim/v2/Groups/${group.id}`, token: t.ownerToken }),
+      );
+      const ids = iamMembers.map((m: Obj) => m.value).sort();
+      expect((scim.members ?? []).map((m: Obj) => m.value).sort()).toEqual(ids);
+      return ids;
+    };
+    expect(await members()).toEqual([ana]);
+    const put = await iam('PUT', `/groups/${group.id}`, {
+      displayName: 'IAM Group 3',
+      members: [{ value: bo }],
+    });
+    expectContract(CONTRACT, 'put', '/iam/v1/groups/{id}', put);
+    expect(ok(put).resources[0].attributes.members.map((m: Obj) => m.value)).toEqual([bo]);
+    expect(await members()).toEqual([bo]);
+    ok(
+      await iam('PUT', `/groups/${group.id}`, {
+        displayName: 'IAM Group 3',
+        members: [{ value: ana }, { value: bo }],
+      }),
+    );
+    expect(await members()).toEqual([ana, bo].sort());
+    // Without `members` the group has none, as after SCIM's PUT of the same body.
+    ok(await iam('PUT', `/groups/${group.id}`, { displayName: 'IAM Group 3 renamed' }));
+    expect(await members()).toEqual([]);
+    expect(ok(await iam('GET', `/groups/${group.id}`)).attributes.displayName).toBe('IAM Group 3 renamed');
+    expect(
+      (await iam('PUT', `/groups/${group.id}`, { displayName: 'x', members: [{ value: 'nobody' }] }))
+        .statusCode,
+    ).toBe(400);
+  });
+
   it('keeps tenants apart and audits every change', async () => {
     const other = ok(
       await t.request({

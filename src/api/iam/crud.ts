@@ -32,9 +32,17 @@ const Query = Type.Object(
     type: Type.Optional(
       Type.String({ maxLength: 200, description: 'resources: only those of this resource type' }),
     ),
-    filter: Type.Optional(Type.String({ maxLength: 4096, description: 'users and groups: a SCIM filter' })),
-    startIndex: Type.Optional(Type.Integer({ minimum: 1 })),
-    count: Type.Optional(Type.Integer({ minimum: 0 })),
+    filter: Type.Optional(
+      Type.String({
+        maxLength: 4096,
+        description:
+          "A SCIM filter (RFC 7644 §3.4.2.2) over the kind's attributes; unknown ones are invalidFilter",
+      }),
+    ),
+    startIndex: Type.Optional(Type.Integer({ minimum: 1, description: '1-based index of the first result' })),
+    count: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Results per page: 100 unless given, at most 200' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -27,17 +27,18 @@ import { CreateRoleBody, PatchRoleBody, ReplaceRoleBody } from './roles.schema.j
 type Obj = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-const all = <T>(items: T[]) => ({ items });
+/** The list parameters of a query (the route schema has typed them). */
+const listRequest = (q: Record<string, unknown>) => ({
+  filter: str(q.filter),
+  startIndex: num(q.startIndex),
+  count: num(q.count),
+});
 
 /** The IAM list of people or groups: a SCIM list (filter and paging), in the IAM envelope. */
 const scimList =
   (service: Pick<ScimUsersService | ScimGroupsService, 'list'>) =>
   async (actor: Parameters<ScimUsersService['list']>[0], q: Record<string, unknown>) => {
-    const res = await service.list(
-      actor,
-      { filter: str(q.filter), startIndex: num(q.startIndex), count: num(q.count) },
-      '/scim/v2',
-    );
+    const res = await service.list(actor, listRequest(q), '/scim/v2');
     return { items: res.resources, total: res.totalResults };
   };
 
@@ -75,7 +76,7 @@ export async function iamFace(
     read: 'iam:read',
     write: 'iam:write',
     toItem: actionItem,
-    list: async (actor) => all(await c.listActions(actor)),
+    list: (actor, query) => c.listActions(actor, listRequest(query)),
     get: c.getAction,
     create: c.createAction,
     replace: (actor, id, body) => c.updateAction(actor, id, body, false),
@@ -89,7 +90,7 @@ export async function iamFace(
     read: 'iam:read',
     write: 'iam:write',
     toItem: resourceTypeItem,
-    list: async (actor) => all(await c.listResourceTypes(actor)),
+    list: (actor, query) => c.listResourceTypes(actor, listRequest(query)),
     get: c.getResourceType,
     create: c.createResourceType,
     replace: (actor, id, body) => c.updateResourceType(actor, id, body, false),
@@ -107,7 +108,7 @@ export async function iamFace(
     read: 'iam:read',
     write: 'iam:write',
     toItem: resourceItem,
-    list: async (actor, query) => all(await c.listResources(actor, str(query.type))),
+    list: (actor, query) => c.listResources(actor, listRequest(query), str(query.type)),
     get: c.getResource,
     create: c.createResource,
     replace: (actor, id, body) => c.updateResource(actor, id, body, false),
@@ -121,7 +122,7 @@ export async function iamFace(
     read: 'iam:read',
     write: 'iam:roles:write',
     toItem: permissionItem,
-    list: async (actor) => all(await r.listPermissions(actor)),
+    list: (actor, query) => r.listPermissions(actor, listRequest(query)),
     get: r.getPermission,
     create: r.createPermission,
     replace: (actor, id, body) => r.updatePermission(actor, id, body, false),
@@ -139,7 +140,7 @@ export async function iamFace(
     read: 'iam:read',
     write: 'iam:roles:write',
     toItem: roleItem,
-    list: async (actor) => all(await r.listRoles(actor)),
+    list: (actor, query) => r.listRoles(actor, listRequest(query)),
     get: r.getRole,
     create: r.createRole,
     replace: (actor, id, body) => r.updateRole(actor, id, body),
@@ -170,16 +171,8 @@ export async function iamFace(
     list: scimList(groups),
     get: (actor, id) => groups.get(actor, id, '/scim/v2'),
     create: (actor, body) => groups.create(actor, body, '/scim/v2'),
-    // "Update Groups" carries the name only: members stay as they are.
-    replace: async (actor, id, body) =>
-      (await groups.patch(
-        actor,
-        id,
-        { Operations: [{ op: 'replace', value: { displayName: body.displayName } }] },
-        undefined,
-        '/scim/v2',
-        true,
-      )) as Resource,
+    // A replace (RFC 7644 §3.5.1), the same call as SCIM's PUT: the members become the given list.
+    replace: (actor, id, body) => groups.replace(actor, id, body, undefined, '/scim/v2'),
     patch: async (actor, id, body) =>
       (await groups.patch(actor, id, body, undefined, '/scim/v2', true)) as Resource,
     remove: (actor, id) => groups.remove(actor, id, undefined),

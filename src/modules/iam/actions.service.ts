@@ -1,10 +1,11 @@
-import type { Db, Executor } from '../../platform/db/db.js';
+import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import { builtinGuard, machineName, text, uniqueName } from './iam-input.js';
+import { type IamListRequest, type IamPage, listPageIds } from './iam-list.js';
 import { foldPatch, readIamPatch } from './iam-patch.js';
 
 export interface IamAction {
@@ -49,20 +50,19 @@ export const toIamAction = (r: {
  * IAM actions of a tenant. Built-in ones (Sightline's catalog, what routes check) are read-only;
  * custom ones name what the tenant governs with its own resources.
  */
-export function createActionsService({ db }: { db: Db }) {
+export function createActionsService({ db, dialect }: { db: Db; dialect: Dialect }) {
   const read = (actor: Actor) => requireAction(actor, 'iam:read');
   const write = (actor: Actor) => requireAction(actor, 'iam:write');
 
   const service = {
-    async listActions(actor: Actor): Promise<IamAction[]> {
+    /** One page of the tenant's actions matching the filter (see listPageIds). */
+    async listActions(actor: Actor, request: IamListRequest = {}): Promise<IamPage<IamAction>> {
       read(actor);
-      const rows = await db
-        .selectFrom('iam_actions')
-        .selectAll()
-        .where('tenant_id', '=', actor.tenantId)
-        .orderBy('name')
-        .execute();
-      return rows.map(toIamAction);
+      const { ids, total } = await listPageIds(db, dialect, 'actions', actor.tenantId, request);
+      return {
+        items: await Promise.all(ids.map((id) => actionRow(db, actor.tenantId, id).then(toIamAction))),
+        total,
+      };
     },
     async getAction(actor: Actor, id: string): Promise<IamAction> {
       read(actor);

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/db.js';
+import type { Db, Dialect } from '../../platform/db/db.js';
 import { createActionsService } from './actions.service.js';
 import { createResourceTypesService } from './resource-types.service.js';
 import { createResourcesService } from './resources.service.js';
@@ -12,11 +12,11 @@ export type { IamResource } from './resources.service.js';
  * Built-in rows (Sightline's own catalog) are read-only; custom ones describe resources the tenant
  * governs with Sightline's roles.
  */
-export function createIamCatalogService({ db }: { db: Db }) {
+export function createIamCatalogService(deps: { db: Db; dialect: Dialect }) {
   return {
-    ...createActionsService({ db }),
-    ...createResourceTypesService({ db }),
-    ...createResourcesService({ db }),
+    ...createActionsService(deps),
+    ...createResourceTypesService(deps),
+    ...createResourcesService(deps),
   };
 }
 

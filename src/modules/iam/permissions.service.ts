@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../../platform/db/db.js';
+import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, mayGrant, requireAction } from '../auth/actor.js';
 import { iamRepo } from './iam.repo.js';
 import { builtinGuard, type Obj, text, uniqueName } from './iam-input.js';
+import { type IamListRequest, type IamPage, listPageIds } from './iam-list.js';
 import { foldPatch, readIamPatch } from './iam-patch.js';
 
 export interface IamStatement {
@@ -149,17 +150,13 @@ export async function checkGrantable(ex: Executor, actor: Actor, roleId: string)
  * IAM permissions: statements (actions on a resource or `*`). A change applies to the holders of
  * every role using the permission on their next request; built-in ones are read-only.
  */
-export function createPermissionsService({ db }: { db: Db }) {
+export function createPermissionsService({ db, dialect }: { db: Db; dialect: Dialect }) {
   const service = {
-    async listPermissions(actor: Actor): Promise<IamPermission[]> {
+    /** One page of the tenant's permissions matching the filter (see listPageIds). */
+    async listPermissions(actor: Actor, request: IamListRequest = {}): Promise<IamPage<IamPermission>> {
       requireAction(actor, 'iam:read');
-      const rows = await db
-        .selectFrom('iam_permissions')
-        .select('id')
-        .where('tenant_id', '=', actor.tenantId)
-        .orderBy('name')
-        .execute();
-      return Promise.all(rows.map((r) => permissionById(db, actor.tenantId, r.id)));
+      const { ids, total } = await listPageIds(db, dialect, 'permissions', actor.tenantId, request);
+      return { items: await Promise.all(ids.map((id) => permissionById(db, actor.tenantId, id))), total };
     },
     async getPermission(actor: Actor, id: string): Promise<IamPermission> {
       requireAction(actor, 'iam:read');

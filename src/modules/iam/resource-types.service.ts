@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../../platform/db/db.js';
+import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import { type IamAction, toIamAction } from './actions.service.js';
 import { builtinGuard, machineName, text, uniqueName } from './iam-input.js';
+import { type IamListRequest, type IamPage, listPageIds } from './iam-list.js';
 import { foldPatch, readIamPatch } from './iam-patch.js';
 
 export interface IamResourceType {
@@ -117,20 +118,16 @@ async function attachActions(ex: Executor, tenantId: string, typeId: string, nam
 }
 
 /** IAM resource types: each groups actions and the resources they apply to. Built-in ones are read-only. */
-export function createResourceTypesService({ db }: { db: Db }) {
+export function createResourceTypesService({ db, dialect }: { db: Db; dialect: Dialect }) {
   const read = (actor: Actor) => requireAction(actor, 'iam:read');
   const write = (actor: Actor) => requireAction(actor, 'iam:write');
 
   const service = {
-    async listResourceTypes(actor: Actor): Promise<IamResourceType[]> {
+    /** One page of the tenant's resource types matching the filter (see listPageIds). */
+    async listResourceTypes(actor: Actor, request: IamListRequest = {}): Promise<IamPage<IamResourceType>> {
       read(actor);
-      const rows = await db
-        .selectFrom('iam_resource_types')
-        .select('id')
-        .where('tenant_id', '=', actor.tenantId)
-        .orderBy('name')
-        .execute();
-      return Promise.all(rows.map((r) => resourceTypeById(db, actor.tenantId, r.id)));
+      const { ids, total } = await listPageIds(db, dialect, 'resourceTypes', actor.tenantId, request);
+      return { items: await Promise.all(ids.map((id) => resourceTypeById(db, actor.tenantId, id))), total };
     },
     async getResourceType(actor: Actor, id: string): Promise<IamResourceType> {
       read(actor);

@@ -1,10 +1,12 @@
-import type { Db, Executor } from '../../platform/db/db.js';
+import { type Expression, type SqlBool, sql } from 'kysely';
+import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import { machineName, text } from './iam-input.js';
+import { type IamListRequest, type IamPage, listPageIds } from './iam-list.js';
 import { foldPatch, readIamPatch } from './iam-patch.js';
 import { type IamResourceType, resourceTypeById } from './resource-types.service.js';
 
@@ -65,25 +67,32 @@ async function uniqueResource(
 }
 
 /** IAM resources: things of a resource type that permission statements may name (by id or slug). */
-export function createResourcesService({ db }: { db: Db }) {
+export function createResourcesService({ db, dialect }: { db: Db; dialect: Dialect }) {
   const read = (actor: Actor) => requireAction(actor, 'iam:read');
   const write = (actor: Actor) => requireAction(actor, 'iam:write');
 
   const service = {
-    /** The tenant's resources, optionally of one type (id or name; an unknown type lists none). */
-    async listResources(actor: Actor, typeFilter?: string): Promise<IamResource[]> {
+    /**
+     * One page of the tenant's resources matching the filter (see listPageIds), optionally of one
+     * type (id or name; an unknown type lists none).
+     */
+    async listResources(
+      actor: Actor,
+      request: IamListRequest = {},
+      typeFilter?: string,
+    ): Promise<IamPage<IamResource>> {
       read(actor);
-      let q = db.selectFrom('iam_resources').select('id').where('tenant_id', '=', actor.tenantId);
+      let ofType: Expression<SqlBool> | undefined;
       if (typeFilter) {
         const type = await resourceTypeById(db, actor.tenantId, typeFilter).catch((error: unknown) => {
           if (error instanceof AppError && error.code === 'not_found') return undefined;
           throw error;
         });
-        if (!type) return [];
-        q = q.where('resource_type_id', '=', type.id);
+        if (!type) return { items: [], total: 0 };
+        ofType = sql<SqlBool>`r.resource_type_id = ${type.id}`;
       }
-      const rows = await q.orderBy('name').execute();
-      return Promise.all(rows.map((r) => resourceById(db, actor.tenantId, r.id)));
+      const { ids, total } = await listPageIds(db, dialect, 'resources', actor.tenantId, request, ofType);
+      return { items: await Promise.all(ids.map((id) => resourceById(db, actor.tenantId, id))), total };
     },
     async getResource(actor: Actor, id: string): Promise<IamResource> {
       read(actor);

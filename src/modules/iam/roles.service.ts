@@ -1,10 +1,11 @@
-import type { Db } from '../../platform/db/db.js';
+import type { Db, Dialect } from '../../platform/db/db.js';
 import { nowIso, toJson } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import { builtinGuard, type Obj, text, uniqueName } from './iam-input.js';
+import { type IamListRequest, type IamPage, listPageIds } from './iam-list.js';
 import { foldPatch, readIamPatch } from './iam-patch.js';
 import { checkGrantable, readStatements, writeStatements } from './permissions.service.js';
 import {
@@ -21,17 +22,13 @@ import {
  * applies on the holders' next request. A caller can only create or widen a role up to the actions
  * it holds itself. Built-in roles keep their definition; who holds them may change.
  */
-export function createRolesService({ db }: { db: Db }) {
+export function createRolesService({ db, dialect }: { db: Db; dialect: Dialect }) {
   const service = {
-    async listRoles(actor: Actor): Promise<IamRole[]> {
+    /** One page of the tenant's roles matching the filter (see listPageIds). */
+    async listRoles(actor: Actor, request: IamListRequest = {}): Promise<IamPage<IamRole>> {
       requireAction(actor, 'iam:read');
-      const rows = await db
-        .selectFrom('iam_roles')
-        .select('id')
-        .where('tenant_id', '=', actor.tenantId)
-        .orderBy('name')
-        .execute();
-      return Promise.all(rows.map((r) => roleById(db, actor.tenantId, r.id)));
+      const { ids, total } = await listPageIds(db, dialect, 'roles', actor.tenantId, request);
+      return { items: await Promise.all(ids.map((id) => roleById(db, actor.tenantId, id))), total };
     },
     async getRole(actor: Actor, id: string): Promise<IamRole> {
       requireAction(actor, 'iam:read');
