@@ -197,7 +197,7 @@ describe('IAM /iam/v1 (StackSpot-style)', () => {
     expect(empty.attributes.name).toBe('nothing');
   });
 
-  it('PUT /groups/{id} replaces the members (RFC 7644 §3.5.1), as SCIM PUT does', async () => {
+  it('PUT /groups/{id} replaces the members it is given (RFC 7644 §3.5.1), and keeps them for a name-only body', async () => {
     const person = async (userName: string) =>
       ok(await iam('POST', '/users', { userName }), 201).id as string;
     const [ana, bo] = [await person('ana.put@example.com'), await person('bo.put@example.com')];
@@ -229,10 +229,13 @@ describe('IAM /iam/v1 (StackSpot-style)', () => {
       }),
     );
     expect(await members()).toEqual([ana, bo].sort());
-    // Without `members` the group has none, as after SCIM's PUT of the same body.
+    // The contract's "Update Groups" body carries the name only: the members stay.
     ok(await iam('PUT', `/groups/${group.id}`, { displayName: 'IAM Group 3 renamed' }));
-    expect(await members()).toEqual([]);
+    expect(await members()).toEqual([ana, bo].sort());
     expect(ok(await iam('GET', `/groups/${group.id}`)).attributes.displayName).toBe('IAM Group 3 renamed');
+    // An empty list empties it.
+    ok(await iam('PUT', `/groups/${group.id}`, { displayName: 'IAM Group 3 renamed', members: [] }));
+    expect(await members()).toEqual([]);
     expect(
       (await iam('PUT', `/groups/${group.id}`, { displayName: 'x', members: [{ value: 'nobody' }] }))
         .statusCode,

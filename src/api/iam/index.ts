@@ -171,8 +171,20 @@ export async function iamFace(
     list: scimList(groups),
     get: (actor, id) => groups.get(actor, id, '/scim/v2'),
     create: (actor, body) => groups.create(actor, body, '/scim/v2'),
-    // A replace (RFC 7644 §3.5.1), the same call as SCIM's PUT: the members become the given list.
-    replace: (actor, id, body) => groups.replace(actor, id, body, undefined, '/scim/v2'),
+    // The contract's "Update Groups" carries the name only: without `members` they stay as they
+    // are (a client following it must not empty the group). With `members`, a replace (RFC 7644
+    // §3.5.1), the same call as SCIM's PUT: the members become the given list.
+    replace: async (actor, id, body) =>
+      body.members === undefined
+        ? ((await groups.patch(
+            actor,
+            id,
+            { Operations: [{ op: 'replace', value: { displayName: body.displayName } }] },
+            undefined,
+            '/scim/v2',
+            true,
+          )) as Resource)
+        : groups.replace(actor, id, body, undefined, '/scim/v2'),
     patch: async (actor, id, body) =>
       (await groups.patch(actor, id, body, undefined, '/scim/v2', true)) as Resource,
     remove: (actor, id) => groups.remove(actor, id, undefined),
