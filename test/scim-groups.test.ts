@@ -220,6 +220,29 @@ describe('SCIM /Groups', () => {
     expect(oversize.json<Obj>().scimType).toBe('invalidValue');
   });
 
+  it('sorting by externalId puts groups without one last ascending and first descending', async () => {
+    for (const [name, externalId] of [
+      ['Sort-1', 'x-b'],
+      ['Sort-2', undefined],
+      ['Sort-3', 'x-a'],
+    ]) {
+      const res = await scim(t, token, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: name,
+        ...(externalId ? { externalId } : {}),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const names = async (order: string) => {
+      const filter = encodeURIComponent('displayName sw "Sort-"');
+      const res = await scim(t, token, 'GET', `/Groups?filter=${filter}&sortBy=externalId${order}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Obj>().Resources.map((r: Obj) => r.displayName);
+    };
+    expect(await names('')).toEqual(['Sort-3', 'Sort-1', 'Sort-2']);
+    expect(await names('&sortOrder=descending')).toEqual(['Sort-2', 'Sort-1', 'Sort-3']);
+  });
+
   it('DELETE removes the group and its memberships; 404 afterwards', async () => {
     const g = await group('Temporary', [people[0] ?? '']);
     expect((await scim(t, token, 'DELETE', `/Groups/${g.id}`)).statusCode).toBe(204);

@@ -353,6 +353,29 @@ describe('SCIM /Users', () => {
     expect(root.json<Obj>().totalResults).toBe(1);
   });
 
+  it('sorting puts users without a value last ascending and first descending, on every store', async () => {
+    await create('sortnull-a@corp.test', { name: { givenName: 'A', familyName: 'Zed' } });
+    await create('sortnull-b@corp.test', { name: { givenName: 'B' } });
+    await create('sortnull-c@corp.test', { name: { givenName: 'C', familyName: 'Abel' } });
+    const names = async (order: string) => {
+      const filter = encodeURIComponent('userName sw "sortnull-"');
+      const res = await scim(
+        t,
+        token,
+        'GET',
+        `/Users?filter=${filter}&sortBy=name.familyName${order}&count=3`,
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Obj>().Resources.map((r: Obj) => r.userName);
+    };
+    expect(await names('')).toEqual(['sortnull-c@corp.test', 'sortnull-a@corp.test', 'sortnull-b@corp.test']);
+    expect(await names('&sortOrder=descending')).toEqual([
+      'sortnull-b@corp.test',
+      'sortnull-a@corp.test',
+      'sortnull-c@corp.test',
+    ]);
+  });
+
   it('DELETE deactivates (history kept), hides the user, revokes their tokens; re-create revives the row', async () => {
     const user = await create('leaver@example.com');
     const personal = await t.request({

@@ -1,5 +1,6 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Dialect, Executor } from '../../platform/db/db.js';
+import { sortDirection } from './list-params.js';
 import type { ListQuery } from './users.repo.js';
 
 export interface GroupRow {
@@ -41,13 +42,12 @@ export const groupsRepo = {
       .selectFrom('groups as g0')
       .where('g0.tenant_id', '=', tenantId)
       .$if(q.where !== undefined, (b) => b.where(q.where as Expression<SqlBool>));
-    const direction = q.descending ? sql`desc` : sql`asc`;
     const rows =
       q.limit === 0
         ? []
         : await base
             .select(groupColumns)
-            .orderBy(sql`${sql.ref(q.sortColumn)} ${direction}`)
+            .orderBy(sql`${sql.ref(q.sortColumn)} ${sortDirection(q)}`)
             .$if(q.sortColumn !== 'g0.id', (b) => b.orderBy('g0.id', q.descending ? 'desc' : 'asc'))
             .limit(q.limit)
             .offset(q.offset)
