@@ -138,6 +138,55 @@ export const groupsRepo = {
     return Number(result.numAffectedRows ?? 0);
   },
 
+  /**
+   * Bumps the version of the people among `ids` who are not yet members (a user's `groups` shows
+   * their groups, so joining changes the user's representation). Run before `addMembers`.
+   */
+  async touchJoining(
+    db: Executor,
+    dialect: Dialect,
+    tenantId: string,
+    groupId: string,
+    ids: string[],
+    now: string,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    await sql`update people set version = version + 1, updated_at = ${now}
+      where tenant_id = ${tenantId} and id in (select id from ${idsFrom(dialect, ids)} x)
+        and not exists (select 1 from group_members m where m.tenant_id = people.tenant_id
+          and m.group_id = ${groupId} and m.person_id = people.id)`.execute(db);
+  },
+
+  /**
+   * Bumps the version of the members matching a compiled filter over `group_members m` (all when
+   * undefined): run before removing them, or when the group's name (their `groups[].display`) changes.
+   */
+  async touchMembersWhere(
+    db: Executor,
+    tenantId: string,
+    groupId: string,
+    where: Expression<SqlBool> | undefined,
+    now: string,
+  ): Promise<void> {
+    await sql`update people set version = version + 1, updated_at = ${now}
+      where tenant_id = ${tenantId} and id in (select m.person_id from group_members m
+        where m.tenant_id = ${tenantId} and m.group_id = ${groupId}${where ? sql` and (${where})` : sql``})`.execute(
+      db,
+    );
+  },
+
+  /** Bumps the version of the person's groups (their `members[].display` shows the person). */
+  async touchGroupsOf(db: Executor, tenantId: string, personId: string, now: string): Promise<void> {
+    await sql`update groups set version = version + 1, updated_at = ${now}
+      where tenant_id = ${tenantId} and id in (select m.group_id from group_members m
+        where m.tenant_id = ${tenantId} and m.person_id = ${personId})`.execute(db);
+  },
+
+  /** The members among `ids` as a filter over `group_members m`. */
+  memberIn(dialect: Dialect, ids: string[]): Expression<SqlBool> {
+    return sql<SqlBool>`m.person_id in (select id from ${idsFrom(dialect, ids)} x)`;
+  },
+
   /** Removes the members matching a compiled filter over `group_members m` (all when undefined). */
   async removeMembersWhere(
     db: Executor,

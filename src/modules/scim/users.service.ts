@@ -8,6 +8,7 @@ import { type EventInput, recordEvents } from '../events/events.service.js';
 import { iamRepo } from '../iam/iam.repo.js';
 import { resolveActions } from '../iam/iam.service.js';
 import { userAttributeMap, userSortColumns } from './filter-maps.js';
+import { groupsRepo } from './groups.repo.js';
 import { compileList, type ListRequest } from './list-params.js';
 import { normalizeResource, type Resource } from './normalize.js';
 import { applyPatch, readPatchOperations } from './patch.js';
@@ -144,6 +145,9 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
         });
       }
     } else {
+      // Groups show each member's display name (or userName): a change to it changes them.
+      if ((columns.display_name ?? columns.user_name) !== (existing.display_name ?? existing.user_name))
+        await groupsRepo.touchGroupsOf(trx, tenantId, id, now);
       const attributes = { ...parseJson<Record<string, unknown>>(existing.attributes, {}), scim: w.extra };
       await trx
         .updateTable('people')
@@ -283,6 +287,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
           .where('tenant_id', '=', actor.tenantId)
           .where('id', '=', id)
           .execute();
+        await groupsRepo.touchGroupsOf(trx, actor.tenantId, id, now);
         await trx
           .deleteFrom('group_members')
           .where('tenant_id', '=', actor.tenantId)
