@@ -259,6 +259,10 @@ describe('SCIM /Users', () => {
       [{ op: 'replace', path: 'id', value: 'x' }, 'mutability'],
       [{ op: 'add', path: 'groups', value: [{ value: 'x' }] }, 'mutability'],
       [{ op: 'replace', path: 'active', value: 'maybe' }, 'invalidValue'],
+      [{ op: 'add', path: 'title', value: 123 }, 'invalidValue'],
+      [{ op: 'replace', path: 'userName', value: true }, 'invalidValue'],
+      [{ op: 'add', path: 'emails', value: 'x@example.com' }, 'invalidValue'],
+      [{ op: 'replace', path: 'emails[type eq "work"].value', value: 42 }, 'invalidValue'],
       [{ op: 'jump', path: 'title', value: 'x' }, 'invalidSyntax'],
       [{ op: 'remove' }, 'noTarget'],
     ];
@@ -276,6 +280,40 @@ describe('SCIM /Users', () => {
     const after = await scim(t, token, 'GET', `/Users/${user.id}`);
     expect(after.json<Obj>().title).toBeUndefined();
     expect(after.json<Obj>().meta.version).toBe(user.meta.version);
+  });
+
+  it('refuses wrong JSON types on create with 400 invalidValue naming the attribute, creating nothing', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ userName: 123 }, 'userName'],
+      [{ title: 7 }, 'title'],
+      [{ displayName: false }, 'displayName'],
+      [{ emails: 'typed@example.com' }, 'emails'],
+      [{ name: 'Ada Lovelace' }, 'name'],
+      [{ externalId: 5 }, 'externalId'],
+      [{ [ENTERPRISE]: { employeeNumber: 1234 } }, 'employeeNumber'],
+    ];
+    for (const [extra, attribute] of cases) {
+      const res = await scim(t, token, 'POST', '/Users', userBody('typed@example.com', extra));
+      expect(res.statusCode, JSON.stringify(extra)).toBe(400);
+      expect(res.json<Obj>(), JSON.stringify(extra)).toMatchObject({
+        scimType: 'invalidValue',
+        status: '400',
+      });
+      expect(res.json<Obj>().detail, JSON.stringify(extra)).toContain(attribute);
+    }
+    const list = await scim(t, token, 'GET', '/Users?filter=userName eq "typed@example.com"');
+    expect(list.json<Obj>().totalResults).toBe(0);
+    // The quirks stay: string booleans, manager as a plain string, null attributes.
+    const manager = await create('typed-manager@example.com');
+    const ok = await scim(
+      t,
+      token,
+      'POST',
+      '/Users',
+      userBody('typed@example.com', { active: 'True', title: null, [ENTERPRISE]: { manager: manager.id } }),
+    );
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json<Obj>()).toMatchObject({ active: true, [ENTERPRISE]: { manager: { value: manager.id } } });
   });
 
   it('ETags: If-Match mismatch → 412, If-None-Match → 304', async () => {
