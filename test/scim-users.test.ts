@@ -224,6 +224,46 @@ describe('SCIM /Users', () => {
       patchBody({ op: 'remove', path: 'emails[type eq "home"]' }),
     );
     expect(removed.json<Obj>().emails).toHaveLength(1);
+    // Only a bare `type eq` (optionally `and primary eq true`) creates; other filters that match
+    // nothing are noTarget (RFC 7644 §3.5.2.3) and change nothing.
+    for (const path of [
+      'emails[type eq "work" and value eq "zzz@example.com"]',
+      'emails[value eq "zzz@example.com"]',
+      'emails[type eq "home" or type eq "other"].value',
+      'emails[type co "wor" and value sw "zzz"].display',
+    ]) {
+      const res = await scim(
+        t,
+        token,
+        'PATCH',
+        `/Users/${user.id}`,
+        patchBody({
+          op: 'replace',
+          path,
+          value: path.endsWith(']') ? { value: 'x@example.com' } : 'x@example.com',
+        }),
+      );
+      expect(res.statusCode, path).toBe(400);
+      expect(res.json<Obj>().scimType, path).toBe('noTarget');
+    }
+    const unchanged = await scim(t, token, 'GET', `/Users/${user.id}`);
+    expect(unchanged.json<Obj>().emails).toEqual([{ value: 'new@example.com', type: 'work', primary: true }]);
+    const primary = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Users/${user.id}`,
+      patchBody({
+        op: 'add',
+        path: 'emails[type eq "other" and primary eq true].value',
+        value: 'o@example.com',
+      }),
+    );
+    expect(primary.json<Obj>().emails).toContainEqual({
+      value: 'o@example.com',
+      type: 'other',
+      primary: true,
+    });
   });
 
   it('PATCH with an empty Operations list is a no-op; manager as a plain string; Prefer return=minimal → 204', async () => {
@@ -263,6 +303,16 @@ describe('SCIM /Users', () => {
       [{ op: 'replace', path: 'userName', value: true }, 'invalidValue'],
       [{ op: 'add', path: 'emails', value: 'x@example.com' }, 'invalidValue'],
       [{ op: 'replace', path: 'emails[type eq "work"].value', value: 42 }, 'invalidValue'],
+      // A value filter that names an element that is not there (only `type eq` creates one).
+      [
+        {
+          op: 'replace',
+          path: 'emails[type eq "work" and value eq "zzz@example.com"]',
+          value: { value: 'new@example.com' },
+        },
+        'noTarget',
+      ],
+      [{ op: 'add', path: 'emails[value eq "zzz@example.com"].display', value: 'Z' }, 'noTarget'],
       [{ op: 'jump', path: 'title', value: 'x' }, 'invalidSyntax'],
       [{ op: 'remove' }, 'noTarget'],
     ];

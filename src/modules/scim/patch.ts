@@ -188,7 +188,7 @@ function applyMulti(
     const coerced = coerceValue({ ...def, multiValued: false }, patchValue, path) as Obj | undefined;
     if (!hit) {
       if (!filter) throw scimError('noTarget', `${path}: no value to change`);
-      const seed = equalityConstraints(filter);
+      const seed = seedOf(filter);
       if (!seed) throw scimError('noTarget', `${path}: no value matches the filter`);
       const element = coerceValue({ ...def, multiValued: false }, seed, path) as Obj | undefined;
       next = [...list, { ...(element ?? {}), ...(coerced ?? {}) }];
@@ -222,15 +222,23 @@ function mergeElements(list: Obj[], values: Obj[]): Obj[] {
   return out;
 }
 
-/** `type eq "work" and primary eq true` → `{type: "work", primary: true}`; anything else → undefined. */
-function equalityConstraints(filter: FilterNode): Obj | undefined {
-  if (filter.kind === 'compare' && filter.op === 'eq' && !filter.path.subAttribute) {
-    return { [filter.path.attribute]: filter.value };
+/**
+ * The element an add/replace creates when its value filter matches nothing: only for
+ * `type eq "…"`, optionally `and primary eq true` (Entra's `emails[type eq "work"].value` on a user
+ * without a work email). Any other filter names an element that is not there: undefined, which
+ * the caller answers with `noTarget` (RFC 7644 §3.5.2.3).
+ */
+function seedOf(filter: FilterNode): Obj | undefined {
+  const terms = filter.kind === 'and' ? [filter.left, filter.right] : [filter];
+  let type: string | undefined;
+  let primary = false;
+  for (const term of terms) {
+    if (term.kind !== 'compare' || term.op !== 'eq' || term.path.subAttribute) return undefined;
+    const name = term.path.attribute.toLowerCase();
+    if (name === 'type' && typeof term.value === 'string' && type === undefined) type = term.value;
+    else if (name === 'primary' && term.value === true && !primary) primary = true;
+    else return undefined;
   }
-  if (filter.kind === 'and') {
-    const left = equalityConstraints(filter.left);
-    const right = equalityConstraints(filter.right);
-    return left && right ? { ...left, ...right } : undefined;
-  }
-  return undefined;
+  if (type === undefined) return undefined;
+  return primary ? { type, primary: true } : { type };
 }
