@@ -282,7 +282,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
         };
         const patched =
           others.length > 0
-            ? normalizeResource(applyPatch(current, others, [groupSchema]), [groupSchema])
+            ? normalizeResource(applyPatch(current, others, [groupSchema], id), [groupSchema])
             : current;
         const displayName =
           patched.displayName !== row.display_name
@@ -291,6 +291,10 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
         if (displayName !== row.display_name)
           await groupsRepo.touchMembersWhere(trx, actor.tenantId, id, undefined, now);
         const externalId = typeof patched.externalId === 'string' ? patched.externalId : null;
+        // Adding present members, removing absent ones, setting the same name: nothing changed,
+        // the version stays.
+        if (changed === 0 && displayName === row.display_name && externalId === row.external_id)
+          return withResource ? present(trx, actor.tenantId, row, baseUrl) : undefined;
         await bump(trx, actor.tenantId, row, { display_name: displayName, external_id: externalId }, now);
         await recordEvents(trx, actor.tenantId, [
           {

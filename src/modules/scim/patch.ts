@@ -43,15 +43,23 @@ export function readPatchOperations(body: unknown, maxOperations = 1000): PatchO
 /**
  * Applies operations to a canonical resource (a copy is returned; the input is untouched).
  * `schemas[0]` is the core schema. Paths and value keys resolve case-insensitively; values are
- * coerced to the attribute's type. Read-only attributes are `mutability` errors.
+ * coerced to the attribute's type. Read-only attributes are `mutability` errors, except a pathless
+ * value's `id` equal to `selfId` (Entra sends the group's own id with a rename) and its `schemas`
+ * and `meta`, which are ignored.
  */
-export function applyPatch(resource: Resource, ops: PatchOperation[], schemas: SchemaDef[]): Resource {
+export function applyPatch(
+  resource: Resource,
+  ops: PatchOperation[],
+  schemas: SchemaDef[],
+  selfId: string,
+): Resource {
   const out = structuredClone(resource);
   for (const op of ops) {
     if (op.path === undefined) {
       if (!isObject(op.value))
         throw scimError('invalidValue', `${op.op} without a path needs an object value`);
       for (const [key, value] of Object.entries(op.value)) {
+        if (/^id$/i.test(key) && value !== selfId) throw scimError('mutability', 'id: attribute is read-only');
         if (/^(schemas|id|meta)$/i.test(key)) continue;
         const urn = splitUrn(key, schemas.slice(1));
         if (urn && urn.path === '' && isObject(value)) {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
@@ -262,8 +263,11 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
         checkIfMatch(ifMatch, existing.version);
         const current = present(existing, baseUrl);
         if (ops.length === 0) return current;
-        const patched = applyPatch(normalizeResource(current, userSchemas), ops, userSchemas);
-        await write(trx, actor, existing, userWriteFrom(normalizeResource(patched, userSchemas)), 'patched');
+        const before = normalizeResource(current, userSchemas);
+        const patched = normalizeResource(applyPatch(before, ops, userSchemas, id), userSchemas);
+        // A PATCH that changes nothing (removing an absent email, …) keeps the version.
+        if (isDeepStrictEqual(patched, before)) return current;
+        await write(trx, actor, existing, userWriteFrom(patched), 'patched');
         return present(await load(trx, actor.tenantId, id), baseUrl);
       });
     },
