@@ -220,6 +220,134 @@ describe('SCIM /Groups', () => {
     expect(oversize.json<Obj>().scimType).toBe('invalidValue');
   });
 
+  it("a user's version changes with their groups, and a group's with its members' display names", async () => {
+    const users: Obj[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await scim(t, token, 'POST', '/Users', userBody(`etag-member${i}@example.com`));
+      users.push(res.json<Obj>());
+    }
+    const [a, b, c] = users.map((u) => u.id as string);
+    const version = async (path: string) => (await scim(t, token, 'GET', path)).json<Obj>().meta.version;
+    // Each step must change the version of exactly the users whose `groups` it changes.
+    const step = async (changes: () => Promise<unknown>, changed: string[], unchanged: string[]) => {
+      const before = new Map<string, string>();
+      for (const id of [...changed, ...unchanged]) before.set(id, await version(`/Users/${id}`));
+      await changes();
+      for (const id of changed) expect(await version(`/Users/${id}`), id).not.toBe(before.get(id));
+      for (const id of unchanged) expect(await version(`/Users/${id}`), id).toBe(before.get(id));
+    };
+    const patch = (id: string, ...ops: Record<string, unknown>[]) =>
+      scim(t, token, 'PATCH', `/Groups/${id}`, patchBody(...ops)).then((r) => {
+        expect(r.statusCode, r.body).toBe(200);
+        return r.json<Obj>();
+      });
+    let g: Obj = {};
+    await step(async () => (g = await group('Versioned', [a ?? ''])), [a ?? ''], [b ?? '', c ?? '']);
+    const stale = await version(`/Users/${a}`);
+    await step(
+      () => patch(g.id, { op: 'add', path: 'members', value: [{ value: a }, { value: b }] }),
+      [b ?? ''],
+      [a ?? '', c ?? ''],
+    );
+    await step(
+      () => patch(g.id, { op: 'remove', path: `members[value eq "${b}"]` }),
+      [b ?? ''],
+      [a ?? '', c ?? ''],
+    );
+    await step(
+      () => patch(g.id, { op: 'remove', path: 'members', value: [{ value: a }, { value: c }] }),
+      [a ?? ''],
+      [b ?? '', c ?? ''],
+    );
+    await step(
+      () => patch(g.id, { op: 'replace', path: 'members', value: [{ value: b }, { value: c }] }),
+      [b ?? '', c ?? ''],
+      [a ?? ''],
+    );
+    await step(
+      () => patch(g.id, { op: 'replace', path: 'members', value: [{ value: a }, { value: c }] }),
+      [a ?? '', b ?? ''],
+      [c ?? ''],
+    );
+    await step(
+      () => patch(g.id, { op: 'replace', value: { displayName: 'Versioned 2' } }),
+      [a ?? '', c ?? ''],
+      [b ?? ''],
+    );
+    await step(
+      async () => {
+        const res = await scim(t, token, 'PUT', `/Groups/${g.id}`, {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: 'Versioned 3',
+          members: [{ value: a }, { value: c }],
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      },
+      [a ?? '', c ?? ''],
+      [b ?? ''],
+    );
+    // A cached user with the old groups is not served as current.
+    const cached = await scim(t, token, 'GET', `/Users/${a}`, undefined, { 'if-none-match': stale });
+    expect(cached.statusCode).toBe(200);
+    expect(cached.json<Obj>().groups).toEqual([
+      expect.objectContaining({ value: g.id, display: 'Versioned 3' }),
+    ]);
+
+    // The group shows members' display names: changing one, or deleting the member, changes it.
+    let groupVersion = await version(`/Groups/${g.id}`);
+    const renamed = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Users/${a}`,
+      patchBody({ op: 'replace', path: 'displayName', value: 'Renamed Member' }),
+    );
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    const afterRename = await scim(t, token, 'GET', `/Groups/${g.id}`);
+    expect(afterRename.json<Obj>().meta.version).not.toBe(groupVersion);
+    expect(afterRename.json<Obj>().members).toContainEqual(
+      expect.objectContaining({ value: a, display: 'Renamed Member' }),
+    );
+    groupVersion = afterRename.json<Obj>().meta.version;
+    const titled = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Users/${a}`,
+      patchBody({ op: 'replace', path: 'title', value: 'Not shown in groups' }),
+    );
+    expect(titled.statusCode).toBe(200);
+    expect(await version(`/Groups/${g.id}`)).toBe(groupVersion);
+    expect((await scim(t, token, 'DELETE', `/Users/${c}`)).statusCode).toBe(204);
+    expect(await version(`/Groups/${g.id}`)).not.toBe(groupVersion);
+
+    // Deleting the group changes its members' groups.
+    await step(() => scim(t, token, 'DELETE', `/Groups/${g.id}`), [a ?? ''], [b ?? '']);
+  });
+
+  it('sorting by externalId puts groups without one last ascending and first descending', async () => {
+    for (const [name, externalId] of [
+      ['Sort-1', 'x-b'],
+      ['Sort-2', undefined],
+      ['Sort-3', 'x-a'],
+    ]) {
+      const res = await scim(t, token, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: name,
+        ...(externalId ? { externalId } : {}),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const names = async (order: string) => {
+      const filter = encodeURIComponent('displayName sw "Sort-"');
+      const res = await scim(t, token, 'GET', `/Groups?filter=${filter}&sortBy=externalId${order}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Obj>().Resources.map((r: Obj) => r.displayName);
+    };
+    expect(await names('')).toEqual(['Sort-3', 'Sort-1', 'Sort-2']);
+    expect(await names('&sortOrder=descending')).toEqual(['Sort-2', 'Sort-1', 'Sort-3']);
+  });
+
   it('DELETE removes the group and its memberships; 404 afterwards', async () => {
     const g = await group('Temporary', [people[0] ?? '']);
     expect((await scim(t, token, 'DELETE', `/Groups/${g.id}`)).statusCode).toBe(204);

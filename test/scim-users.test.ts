@@ -224,6 +224,46 @@ describe('SCIM /Users', () => {
       patchBody({ op: 'remove', path: 'emails[type eq "home"]' }),
     );
     expect(removed.json<Obj>().emails).toHaveLength(1);
+    // Only a bare `type eq` (optionally `and primary eq true`) creates; other filters that match
+    // nothing are noTarget (RFC 7644 §3.5.2.3) and change nothing.
+    for (const path of [
+      'emails[type eq "work" and value eq "zzz@example.com"]',
+      'emails[value eq "zzz@example.com"]',
+      'emails[type eq "home" or type eq "other"].value',
+      'emails[type co "wor" and value sw "zzz"].display',
+    ]) {
+      const res = await scim(
+        t,
+        token,
+        'PATCH',
+        `/Users/${user.id}`,
+        patchBody({
+          op: 'replace',
+          path,
+          value: path.endsWith(']') ? { value: 'x@example.com' } : 'x@example.com',
+        }),
+      );
+      expect(res.statusCode, path).toBe(400);
+      expect(res.json<Obj>().scimType, path).toBe('noTarget');
+    }
+    const unchanged = await scim(t, token, 'GET', `/Users/${user.id}`);
+    expect(unchanged.json<Obj>().emails).toEqual([{ value: 'new@example.com', type: 'work', primary: true }]);
+    const primary = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Users/${user.id}`,
+      patchBody({
+        op: 'add',
+        path: 'emails[type eq "other" and primary eq true].value',
+        value: 'o@example.com',
+      }),
+    );
+    expect(primary.json<Obj>().emails).toContainEqual({
+      value: 'o@example.com',
+      type: 'other',
+      primary: true,
+    });
   });
 
   it('PATCH with an empty Operations list is a no-op; manager as a plain string; Prefer return=minimal → 204', async () => {
@@ -259,6 +299,20 @@ describe('SCIM /Users', () => {
       [{ op: 'replace', path: 'id', value: 'x' }, 'mutability'],
       [{ op: 'add', path: 'groups', value: [{ value: 'x' }] }, 'mutability'],
       [{ op: 'replace', path: 'active', value: 'maybe' }, 'invalidValue'],
+      [{ op: 'add', path: 'title', value: 123 }, 'invalidValue'],
+      [{ op: 'replace', path: 'userName', value: true }, 'invalidValue'],
+      [{ op: 'add', path: 'emails', value: 'x@example.com' }, 'invalidValue'],
+      [{ op: 'replace', path: 'emails[type eq "work"].value', value: 42 }, 'invalidValue'],
+      // A value filter that names an element that is not there (only `type eq` creates one).
+      [
+        {
+          op: 'replace',
+          path: 'emails[type eq "work" and value eq "zzz@example.com"]',
+          value: { value: 'new@example.com' },
+        },
+        'noTarget',
+      ],
+      [{ op: 'add', path: 'emails[value eq "zzz@example.com"].display', value: 'Z' }, 'noTarget'],
       [{ op: 'jump', path: 'title', value: 'x' }, 'invalidSyntax'],
       [{ op: 'remove' }, 'noTarget'],
     ];
@@ -276,6 +330,40 @@ describe('SCIM /Users', () => {
     const after = await scim(t, token, 'GET', `/Users/${user.id}`);
     expect(after.json<Obj>().title).toBeUndefined();
     expect(after.json<Obj>().meta.version).toBe(user.meta.version);
+  });
+
+  it('refuses wrong JSON types on create with 400 invalidValue naming the attribute, creating nothing', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ userName: 123 }, 'userName'],
+      [{ title: 7 }, 'title'],
+      [{ displayName: false }, 'displayName'],
+      [{ emails: 'typed@example.com' }, 'emails'],
+      [{ name: 'Ada Lovelace' }, 'name'],
+      [{ externalId: 5 }, 'externalId'],
+      [{ [ENTERPRISE]: { employeeNumber: 1234 } }, 'employeeNumber'],
+    ];
+    for (const [extra, attribute] of cases) {
+      const res = await scim(t, token, 'POST', '/Users', userBody('typed@example.com', extra));
+      expect(res.statusCode, JSON.stringify(extra)).toBe(400);
+      expect(res.json<Obj>(), JSON.stringify(extra)).toMatchObject({
+        scimType: 'invalidValue',
+        status: '400',
+      });
+      expect(res.json<Obj>().detail, JSON.stringify(extra)).toContain(attribute);
+    }
+    const list = await scim(t, token, 'GET', '/Users?filter=userName eq "typed@example.com"');
+    expect(list.json<Obj>().totalResults).toBe(0);
+    // The quirks stay: string booleans, manager as a plain string, null attributes.
+    const manager = await create('typed-manager@example.com');
+    const ok = await scim(
+      t,
+      token,
+      'POST',
+      '/Users',
+      userBody('typed@example.com', { active: 'True', title: null, [ENTERPRISE]: { manager: manager.id } }),
+    );
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json<Obj>()).toMatchObject({ active: true, [ENTERPRISE]: { manager: { value: manager.id } } });
   });
 
   it('ETags: If-Match mismatch → 412, If-None-Match → 304', async () => {
@@ -351,6 +439,29 @@ describe('SCIM /Users', () => {
     expect(search.json<Obj>().Resources[0].emails).toBeUndefined();
     const root = await scim(t, token, 'POST', '/.search', { filter: 'userName eq "filter0@corp.test"' });
     expect(root.json<Obj>().totalResults).toBe(1);
+  });
+
+  it('sorting puts users without a value last ascending and first descending, on every store', async () => {
+    await create('sortnull-a@corp.test', { name: { givenName: 'A', familyName: 'Zed' } });
+    await create('sortnull-b@corp.test', { name: { givenName: 'B' } });
+    await create('sortnull-c@corp.test', { name: { givenName: 'C', familyName: 'Abel' } });
+    const names = async (order: string) => {
+      const filter = encodeURIComponent('userName sw "sortnull-"');
+      const res = await scim(
+        t,
+        token,
+        'GET',
+        `/Users?filter=${filter}&sortBy=name.familyName${order}&count=3`,
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Obj>().Resources.map((r: Obj) => r.userName);
+    };
+    expect(await names('')).toEqual(['sortnull-c@corp.test', 'sortnull-a@corp.test', 'sortnull-b@corp.test']);
+    expect(await names('&sortOrder=descending')).toEqual([
+      'sortnull-b@corp.test',
+      'sortnull-a@corp.test',
+      'sortnull-c@corp.test',
+    ]);
   });
 
   it('DELETE deactivates (history kept), hides the user, revokes their tokens; re-create revives the row', async () => {

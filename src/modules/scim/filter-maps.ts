@@ -183,28 +183,37 @@ export function groupAttributeMap(): AttributeMap {
   };
 }
 
+/** A sortable column; `nullable` ones sort resources without a value last (ascending) or first. */
+export interface SortColumn {
+  column: string;
+  nullable: boolean;
+}
+
+const notNull = (column: string): SortColumn => ({ column, nullable: false });
+const nullable = (column: string): SortColumn => ({ column, nullable: true });
+
 /** Sortable attributes (`sortBy`), by lower-cased path, to an indexed or plain column. */
-export const userSortColumns: Record<string, string> = {
-  id: 'p.id',
-  username: 'p.user_name_lc',
-  externalid: 'p.external_id',
-  displayname: 'p.display_name',
-  'name.givenname': 'p.first_name',
-  'name.familyname': 'p.last_name',
-  title: 'p.title',
-  emails: 'p.email_lc',
-  'emails.value': 'p.email_lc',
-  active: 'p.status',
-  'meta.created': 'p.created_at',
-  'meta.lastmodified': 'p.updated_at',
-  department: 'p.department',
-  employeenumber: 'p.employee_number',
+export const userSortColumns: Record<string, SortColumn> = {
+  id: notNull('p.id'),
+  username: notNull('p.user_name_lc'),
+  externalid: nullable('p.external_id'),
+  displayname: nullable('p.display_name'),
+  'name.givenname': nullable('p.first_name'),
+  'name.familyname': nullable('p.last_name'),
+  title: nullable('p.title'),
+  emails: nullable('p.email_lc'),
+  'emails.value': nullable('p.email_lc'),
+  active: notNull('p.status'),
+  'meta.created': notNull('p.created_at'),
+  'meta.lastmodified': notNull('p.updated_at'),
+  department: nullable('p.department'),
+  employeenumber: nullable('p.employee_number'),
 };
 
-export const groupSortColumns: Record<string, string> = {
-  id: 'g0.id',
-  displayname: 'g0.display_name_lc',
-  externalid: 'g0.external_id',
-  'meta.created': 'g0.created_at',
-  'meta.lastmodified': 'g0.updated_at',
+export const groupSortColumns: Record<string, SortColumn> = {
+  id: notNull('g0.id'),
+  displayname: notNull('g0.display_name_lc'),
+  externalid: nullable('g0.external_id'),
+  'meta.created': notNull('g0.created_at'),
+  'meta.lastmodified': notNull('g0.updated_at'),
 };

@@ -1,5 +1,6 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Dialect, Executor } from '../../platform/db/db.js';
+import { sortDirection } from './list-params.js';
 import type { ListQuery } from './users.repo.js';
 
 export interface GroupRow {
@@ -41,13 +42,12 @@ export const groupsRepo = {
       .selectFrom('groups as g0')
       .where('g0.tenant_id', '=', tenantId)
       .$if(q.where !== undefined, (b) => b.where(q.where as Expression<SqlBool>));
-    const direction = q.descending ? sql`desc` : sql`asc`;
     const rows =
       q.limit === 0
         ? []
         : await base
             .select(groupColumns)
-            .orderBy(sql`${sql.ref(q.sortColumn)} ${direction}`)
+            .orderBy(sql`${sql.ref(q.sortColumn)} ${sortDirection(q)}`)
             .$if(q.sortColumn !== 'g0.id', (b) => b.orderBy('g0.id', q.descending ? 'desc' : 'asc'))
             .limit(q.limit)
             .offset(q.offset)
@@ -136,6 +136,55 @@ export const groupsRepo = {
     const result = await sql`delete from group_members where tenant_id = ${tenantId} and group_id = ${groupId}
       and person_id in (select id from ${idsFrom(dialect, ids)} x)`.execute(db);
     return Number(result.numAffectedRows ?? 0);
+  },
+
+  /**
+   * Bumps the version of the people among `ids` who are not yet members (a user's `groups` shows
+   * their groups, so joining changes the user's representation). Run before `addMembers`.
+   */
+  async touchJoining(
+    db: Executor,
+    dialect: Dialect,
+    tenantId: string,
+    groupId: string,
+    ids: string[],
+    now: string,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    await sql`update people set version = version + 1, updated_at = ${now}
+      where tenant_id = ${tenantId} and id in (select id from ${idsFrom(dialect, ids)} x)
+        and not exists (select 1 from group_members m where m.tenant_id = people.tenant_id
+          and m.group_id = ${groupId} and m.person_id = people.id)`.execute(db);
+  },
+
+  /**
+   * Bumps the version of the members matching a compiled filter over `group_members m` (all when
+   * undefined): run before removing them, or when the group's name (their `groups[].display`) changes.
+   */
+  async touchMembersWhere(
+    db: Executor,
+    tenantId: string,
+    groupId: string,
+    where: Expression<SqlBool> | undefined,
+    now: string,
+  ): Promise<void> {
+    await sql`update people set version = version + 1, updated_at = ${now}
+      where tenant_id = ${tenantId} and id in (select m.person_id from group_members m
+        where m.tenant_id = ${tenantId} and m.group_id = ${groupId}${where ? sql` and (${where})` : sql``})`.execute(
+      db,
+    );
+  },
+
+  /** Bumps the version of the person's groups (their `members[].display` shows the person). */
+  async touchGroupsOf(db: Executor, tenantId: string, personId: string, now: string): Promise<void> {
+    await sql`update groups set version = version + 1, updated_at = ${now}
+      where tenant_id = ${tenantId} and id in (select m.group_id from group_members m
+        where m.tenant_id = ${tenantId} and m.person_id = ${personId})`.execute(db);
+  },
+
+  /** The members among `ids` as a filter over `group_members m`. */
+  memberIn(dialect: Dialect, ids: string[]): Expression<SqlBool> {
+    return sql<SqlBool>`m.person_id in (select id from ${idsFrom(dialect, ids)} x)`;
   },
 
   /** Removes the members matching a compiled filter over `group_members m` (all when undefined). */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
@@ -70,6 +70,10 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
     return displayName.trim();
   }
 
+  /**
+   * Applies a member change as set operations, bumping the version of each person whose membership
+   * it changes (their `groups` is part of their representation). Returns how many rows changed.
+   */
   async function applyMembers(
     trx: Executor,
     tenantId: string,
@@ -81,6 +85,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
       const where = change.filter
         ? compileFilter(parsePatchPath(`members[${change.filter}]`).filter ?? never(), memberMap, dialect)
         : undefined;
+      await groupsRepo.touchMembersWhere(trx, tenantId, groupId, where, now);
       return groupsRepo.removeMembersWhere(trx, tenantId, groupId, where);
     }
     if (change.kind !== 'remove') {
@@ -89,10 +94,19 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
         throw scimError('invalidValue', `members: no user ${unknown.slice(0, 5).join(', ')}`);
     }
     if (change.kind === 'replace') {
+      const leaving =
+        change.ids.length > 0 ? sql<SqlBool>`not (${groupsRepo.memberIn(dialect, change.ids)})` : undefined;
+      await groupsRepo.touchMembersWhere(trx, tenantId, groupId, leaving, now);
+      await groupsRepo.touchJoining(trx, dialect, tenantId, groupId, change.ids, now);
       const removed = await groupsRepo.removeMembersWhere(trx, tenantId, groupId, undefined);
       return removed + (await groupsRepo.addMembers(trx, dialect, tenantId, groupId, change.ids, now));
     }
-    if (change.kind === 'add') return groupsRepo.addMembers(trx, dialect, tenantId, groupId, change.ids, now);
+    if (change.kind === 'add') {
+      await groupsRepo.touchJoining(trx, dialect, tenantId, groupId, change.ids, now);
+      return groupsRepo.addMembers(trx, dialect, tenantId, groupId, change.ids, now);
+    }
+    if (change.ids.length === 0) return 0;
+    await groupsRepo.touchMembersWhere(trx, tenantId, groupId, groupsRepo.memberIn(dialect, change.ids), now);
     return groupsRepo.removeMembers(trx, dialect, tenantId, groupId, change.ids);
   }
 
@@ -217,6 +231,8 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
         const displayName = await checkName(trx, actor.tenantId, resource.displayName, id);
         const now = nowIso();
         await applyMembers(trx, actor.tenantId, id, { kind: 'replace', ids }, now);
+        if (displayName !== row.display_name)
+          await groupsRepo.touchMembersWhere(trx, actor.tenantId, id, undefined, now);
         await bump(
           trx,
           actor.tenantId,
@@ -266,13 +282,19 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
         };
         const patched =
           others.length > 0
-            ? normalizeResource(applyPatch(current, others, [groupSchema]), [groupSchema])
+            ? normalizeResource(applyPatch(current, others, [groupSchema], id), [groupSchema])
             : current;
         const displayName =
           patched.displayName !== row.display_name
             ? await checkName(trx, actor.tenantId, patched.displayName, id)
             : row.display_name;
+        if (displayName !== row.display_name)
+          await groupsRepo.touchMembersWhere(trx, actor.tenantId, id, undefined, now);
         const externalId = typeof patched.externalId === 'string' ? patched.externalId : null;
+        // Adding present members, removing absent ones, setting the same name: nothing changed,
+        // the version stays.
+        if (changed === 0 && displayName === row.display_name && externalId === row.external_id)
+          return withResource ? present(trx, actor.tenantId, row, baseUrl) : undefined;
         await bump(trx, actor.tenantId, row, { display_name: displayName, external_id: externalId }, now);
         await recordEvents(trx, actor.tenantId, [
           {
@@ -299,6 +321,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
       await transact(async (trx) => {
         const row = await load(trx, actor.tenantId, id);
         checkIfMatch(ifMatch, row.version);
+        await groupsRepo.touchMembersWhere(trx, actor.tenantId, id, undefined, nowIso());
         await trx
           .deleteFrom('group_members')
           .where('tenant_id', '=', actor.tenantId)

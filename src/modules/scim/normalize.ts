@@ -8,10 +8,11 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Coerces one value to an attribute's type, the way real clients send them: booleans as "True"/
- * "False", numbers for string attributes, a plain string for a complex attribute whose `value` it
- * is (Entra's `manager`), a single object for a multi-valued attribute. Null means absent.
- * Anything else is `invalidValue` naming the attribute.
+ * Coerces one value to an attribute's type, accepting only the quirks real clients need: booleans
+ * as "True"/"False", a plain string for a single-valued complex attribute whose `value` it is
+ * (Entra's `manager`), a single object for a multi-valued attribute. Null means absent. Any other
+ * JSON type (a number for a string, a string for a list of emails) is `invalidValue` naming the
+ * attribute: converting it would store something the client did not mean (RFC 7644 §3.12).
  */
 export function coerceValue(def: AttributeDef, value: unknown, where: string): unknown {
   if (value === null || value === undefined) return undefined;
@@ -35,9 +36,8 @@ function coerceSingle(def: AttributeDef, value: unknown, where: string): unknown
     case 'complex': {
       if (!isObject(value)) {
         const valueDef = def.subAttributes && findSubAttribute(def, 'value');
-        if (valueDef && (typeof value === 'string' || typeof value === 'number'))
-          return { value: String(value) };
-        throw scimError('invalidValue', `${where}: expected an object`);
+        if (valueDef && !def.multiValued && typeof value === 'string') return { value };
+        throw scimError('invalidValue', `${where}: expected an object, got ${JSON.stringify(value)}`);
       }
       const out: Record<string, unknown> = {};
       for (const [key, sub] of Object.entries(value)) {
@@ -61,7 +61,6 @@ function coerceSingle(def: AttributeDef, value: unknown, where: string): unknown
       throw scimError('invalidValue', `${where}: expected an ISO-8601 date-time`);
     default:
       if (typeof value === 'string') return value;
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
       throw scimError('invalidValue', `${where}: expected a string, got ${JSON.stringify(value)}`);
   }
 }
@@ -92,9 +91,9 @@ export function normalizeResource(body: unknown, schemas: SchemaDef[]): Resource
     if (lc === 'schemas' || lc === 'id' || lc === 'meta') continue;
     if (lc === 'externalid') {
       if (value !== null && value !== undefined) {
-        if (typeof value !== 'string' && typeof value !== 'number')
-          throw scimError('invalidValue', 'externalId: expected a string');
-        out.externalId = String(value);
+        if (typeof value !== 'string')
+          throw scimError('invalidValue', `externalId: expected a string, got ${JSON.stringify(value)}`);
+        out.externalId = value;
       }
       continue;
     }

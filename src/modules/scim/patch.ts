@@ -43,15 +43,23 @@ export function readPatchOperations(body: unknown, maxOperations = 1000): PatchO
 /**
  * Applies operations to a canonical resource (a copy is returned; the input is untouched).
  * `schemas[0]` is the core schema. Paths and value keys resolve case-insensitively; values are
- * coerced to the attribute's type. Read-only attributes are `mutability` errors.
+ * coerced to the attribute's type. Read-only attributes are `mutability` errors, except a pathless
+ * value's `id` equal to `selfId` (Entra sends the group's own id with a rename) and its `schemas`
+ * and `meta`, which are ignored.
  */
-export function applyPatch(resource: Resource, ops: PatchOperation[], schemas: SchemaDef[]): Resource {
+export function applyPatch(
+  resource: Resource,
+  ops: PatchOperation[],
+  schemas: SchemaDef[],
+  selfId: string,
+): Resource {
   const out = structuredClone(resource);
   for (const op of ops) {
     if (op.path === undefined) {
       if (!isObject(op.value))
         throw scimError('invalidValue', `${op.op} without a path needs an object value`);
       for (const [key, value] of Object.entries(op.value)) {
+        if (/^id$/i.test(key) && value !== selfId) throw scimError('mutability', 'id: attribute is read-only');
         if (/^(schemas|id|meta)$/i.test(key)) continue;
         const urn = splitUrn(key, schemas.slice(1));
         if (urn && urn.path === '' && isObject(value)) {
@@ -188,7 +196,7 @@ function applyMulti(
     const coerced = coerceValue({ ...def, multiValued: false }, patchValue, path) as Obj | undefined;
     if (!hit) {
       if (!filter) throw scimError('noTarget', `${path}: no value to change`);
-      const seed = equalityConstraints(filter);
+      const seed = seedOf(filter);
       if (!seed) throw scimError('noTarget', `${path}: no value matches the filter`);
       const element = coerceValue({ ...def, multiValued: false }, seed, path) as Obj | undefined;
       next = [...list, { ...(element ?? {}), ...(coerced ?? {}) }];
@@ -222,15 +230,23 @@ function mergeElements(list: Obj[], values: Obj[]): Obj[] {
   return out;
 }
 
-/** `type eq "work" and primary eq true` → `{type: "work", primary: true}`; anything else → undefined. */
-function equalityConstraints(filter: FilterNode): Obj | undefined {
-  if (filter.kind === 'compare' && filter.op === 'eq' && !filter.path.subAttribute) {
-    return { [filter.path.attribute]: filter.value };
+/**
+ * The element an add/replace creates when its value filter matches nothing: only for
+ * `type eq "…"`, optionally `and primary eq true` (Entra's `emails[type eq "work"].value` on a user
+ * without a work email). Any other filter names an element that is not there: undefined, which
+ * the caller answers with `noTarget` (RFC 7644 §3.5.2.3).
+ */
+function seedOf(filter: FilterNode): Obj | undefined {
+  const terms = filter.kind === 'and' ? [filter.left, filter.right] : [filter];
+  let type: string | undefined;
+  let primary = false;
+  for (const term of terms) {
+    if (term.kind !== 'compare' || term.op !== 'eq' || term.path.subAttribute) return undefined;
+    const name = term.path.attribute.toLowerCase();
+    if (name === 'type' && typeof term.value === 'string' && type === undefined) type = term.value;
+    else if (name === 'primary' && term.value === true && !primary) primary = true;
+    else return undefined;
   }
-  if (filter.kind === 'and') {
-    const left = equalityConstraints(filter.left);
-    const right = equalityConstraints(filter.right);
-    return left && right ? { ...left, ...right } : undefined;
-  }
-  return undefined;
+  if (type === undefined) return undefined;
+  return primary ? { type, primary: true } : { type };
 }

@@ -2,6 +2,7 @@ import { CompiledQuery, type Expression, type RawBuilder, type SqlBool, sql } fr
 import type { Dialect, Executor } from '../../platform/db/db.js';
 import { dialectHelpers } from '../../platform/db/dialect.js';
 import { parseJson } from '../../platform/db/json.js';
+import { sortDirection } from './list-params.js';
 import type { ContactValue, PersonRow, UserRelations } from './users.mapper.js';
 
 const personColumns = [
@@ -29,6 +30,7 @@ const personColumns = [
 export interface ListQuery {
   where: Expression<SqlBool> | undefined;
   sortColumn: string;
+  sortNullable: boolean;
   descending: boolean;
   offset: number;
   limit: number;
@@ -193,13 +195,14 @@ async function runFixed<T>(
  */
 function listPage(db: Executor, dialect: Dialect, tenantId: string, q: ListQuery) {
   const filter = q.where ? sql`${q.where}`.compile(db) : undefined;
+  // sortNullable follows from sortColumn: not part of the shape.
   const shape = ['page', filter?.sql ?? '', q.sortColumn, q.descending, q.limit, q.offset].join('\u0000');
   // The filter first: its values come first, then the tenant's.
   return runFixed(db, dialect, shape, [...(filter?.parameters ?? []), tenantId], () => {
     const direction = sql.raw(q.descending ? 'desc' : 'asc');
     const tieBreak = q.sortColumn === 'p.id' ? sql`` : sql`, p.id ${direction}`;
     return sql<PersonRecord>`${personSelects[dialect]} where ${q.where ? sql`(${q.where}) and ` : sql``}p.tenant_id = ${tenantId}
-      and p.deleted_at is null order by ${sql.ref(q.sortColumn)} ${direction}${tieBreak}
+      and p.deleted_at is null order by ${sql.ref(q.sortColumn)} ${sortDirection(q)}${tieBreak}
       limit ${wholeNumber(q.limit)} offset ${wholeNumber(q.offset)}`;
   });
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
@@ -8,6 +9,7 @@ import { type EventInput, recordEvents } from '../events/events.service.js';
 import { iamRepo } from '../iam/iam.repo.js';
 import { resolveActions } from '../iam/iam.service.js';
 import { userAttributeMap, userSortColumns } from './filter-maps.js';
+import { groupsRepo } from './groups.repo.js';
 import { compileList, type ListRequest } from './list-params.js';
 import { normalizeResource, type Resource } from './normalize.js';
 import { applyPatch, readPatchOperations } from './patch.js';
@@ -144,6 +146,9 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
         });
       }
     } else {
+      // Groups show each member's display name (or userName): a change to it changes them.
+      if ((columns.display_name ?? columns.user_name) !== (existing.display_name ?? existing.user_name))
+        await groupsRepo.touchGroupsOf(trx, tenantId, id, now);
       const attributes = { ...parseJson<Record<string, unknown>>(existing.attributes, {}), scim: w.extra };
       await trx
         .updateTable('people')
@@ -258,8 +263,11 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
         checkIfMatch(ifMatch, existing.version);
         const current = present(existing, baseUrl);
         if (ops.length === 0) return current;
-        const patched = applyPatch(normalizeResource(current, userSchemas), ops, userSchemas);
-        await write(trx, actor, existing, userWriteFrom(normalizeResource(patched, userSchemas)), 'patched');
+        const before = normalizeResource(current, userSchemas);
+        const patched = normalizeResource(applyPatch(before, ops, userSchemas, id), userSchemas);
+        // A PATCH that changes nothing (removing an absent email, …) keeps the version.
+        if (isDeepStrictEqual(patched, before)) return current;
+        await write(trx, actor, existing, userWriteFrom(patched), 'patched');
         return present(await load(trx, actor.tenantId, id), baseUrl);
       });
     },
@@ -283,6 +291,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
           .where('tenant_id', '=', actor.tenantId)
           .where('id', '=', id)
           .execute();
+        await groupsRepo.touchGroupsOf(trx, actor.tenantId, id, now);
         await trx
           .deleteFrom('group_members')
           .where('tenant_id', '=', actor.tenantId)
