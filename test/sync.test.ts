@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson } from '../src/platform/db/json.js';
 import { createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectAuthRules } from './helpers/auth-rules.js';
 import { expectContract } from './helpers/contract.js';
@@ -33,6 +34,11 @@ interface SyncBody {
     };
     failure_reason?: string;
   };
+}
+
+/** A user record whose email is at its own domain (people are per tenant: tests must not share them). */
+function userAt(domain: string, n: number, overrides: Record<string, unknown> = {}) {
+  return user(n, { email: `user${n}@${domain}`, ...overrides });
 }
 
 function user(n: number, overrides: Record<string, unknown> = {}) {
@@ -204,9 +210,162 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
       'data/3/id',
       'data/4/shoe',
     ]);
+    expect(bad.json<{ error: string }>().error).toMatch(/^4 record\(s\) break the users schema/);
+    expect(problems.find((p) => p.field === 'data/2/status')).toMatchObject({
+      problem: 'must be one of active, inactive, suspended',
+    });
+    // One record with three problems is one record; enum problems name the allowed values.
+    const oneBad = await v2('POST', url, {
+      entity: 'users',
+      page: 1,
+      data: [user(1), { id: 'u6', email: 'nope', status: 'gone', shoe: 1 }],
+    });
+    expect(oneBad.statusCode).toBe(422);
+    expect(oneBad.json<{ error: string }>().error).toMatch(/^1 record\(s\) break the users schema/);
+    expect(oneBad.json<{ details: { problems: unknown[] } }>().details.problems).toHaveLength(3);
+    const nullableEnum = await v2('POST', url, {
+      entity: 'contracts',
+      page: 1,
+      data: [{ id: 'c1', name: 'C', billing_period: 'weekly' }],
+    });
+    expect(nullableEnum.statusCode).toBe(422);
+    expect(nullableEnum.json<{ error: string }>().error).toContain(
+      'data/0/billing_period must be one of monthly, quarterly, annual, one_time or null',
+    );
+    const nope = await v2('POST', url, { entity: 'nope', page: 1, data: [] });
+    expect(nope.statusCode).toBe(400);
+    expectContract(C, 'POST', P.snapshots, nope);
+    expect(nope.json<{ error: string }>().error).toBe(
+      'body/entity: must be one of "users", "applications", "contracts", "transactions", "groups", "group_users", "roles", "activities"',
+    );
     const status = await v2('GET', `/integrations-sync/instances/${id}/syncs/${syncId}`);
     expectContract(C, 'GET', P.sync, status);
     expect(status.json<SyncBody>().data.records).toBe(0);
+  });
+
+  it('refuses pages, finish and approval of a sync whose instance was made inactive; it can be cancelled', async () => {
+    const id = await newInstance('Okta');
+    const user = (n: number) => userAt('okta.test', n);
+    const syncId = (await v2('POST', `/integrations-sync/instances/${id}/syncs`)).json<SyncBody>().data.id;
+    const url = `/integrations-sync/instances/${id}/syncs/${syncId}`;
+    const before = await v2('POST', `${url}/data/snapshots`, { entity: 'users', page: 1, data: [user(1)] });
+    expect(before.statusCode).toBe(200);
+    const setStatus = (status: string) =>
+      t.request({ method: 'PATCH', url: `/api/instances/${id}`, token: t.ownerToken, payload: { status } });
+    expect((await setStatus('inactive')).statusCode).toBe(200);
+    const page = await v2('POST', `${url}/data/snapshots`, { entity: 'users', page: 2, data: [user(2)] });
+    expect(page.statusCode).toBe(400);
+    expectContract(C, 'POST', P.snapshots, page);
+    expect(page.json<{ error: string; code: string }>()).toMatchObject({ code: 'bad_request' });
+    expect(page.json<{ error: string }>().error).toMatch(/inactive/);
+    const fact = await v2('POST', `${url}/data/facts`, {
+      entity: 'activities',
+      page: 1,
+      data: [{ user_id: 'u1', timestamp: '2026-01-01T00:00:00Z', activity_type: 'login' }],
+    });
+    expect(fact.statusCode).toBe(400);
+    const finish = await v2('POST', `${url}/finish`);
+    expect(finish.statusCode).toBe(400);
+    expectContract(C, 'POST', P.finish, finish);
+    expect(finish.json<{ error: string }>().error).toMatch(/inactive/);
+    const forced = await t.request({
+      method: 'POST',
+      url: `/v2${url}/finish?force=true`,
+      token: t.ownerToken,
+    });
+    expect(forced.statusCode).toBe(400);
+    const status = await v2('GET', url);
+    expect(status.json<SyncBody>().data).toMatchObject({ status: 'running', phase: 'receiving', records: 1 });
+    const accounts = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select('id')
+      .where('instance_id', '=', id)
+      .execute();
+    expect(accounts).toHaveLength(0);
+    const cancelled = await t.request({
+      method: 'POST',
+      url: `/api/syncs/${syncId}/cancel`,
+      token: t.ownerToken,
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(cancelled.json<SyncBody>().data.status).toBe('failed');
+
+    // A sync held by the guard is not approved while its instance is inactive.
+    expect((await setStatus('active')).statusCode).toBe(200);
+    const base = Array.from({ length: 20 }, (_, i) => user(i));
+    expect((await push(id, [{ entity: 'users', data: base }])).statusCode).toBe(200);
+    const held = await push(id, [{ entity: 'users', data: base.slice(0, 5) }]);
+    expect(held.json<{ code: string }>().code).toBe('mass_deactivation_guard');
+    const heldId = held.json<{ details: { sync_id: string } }>().details.sync_id;
+    await setStatus('inactive');
+    const approve = () =>
+      t.request({ method: 'POST', url: `/api/syncs/${heldId}/approve`, token: t.ownerToken });
+    const refusedApproval = await approve();
+    expect(refusedApproval.statusCode).toBe(400);
+    expect(refusedApproval.body).toMatch(/inactive/);
+    await setStatus('active');
+    const approved = await approve();
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json<SyncBody>().data.result?.entities.users).toMatchObject({ deactivated: 15 });
+  });
+
+  it('reports records superseded by a later record of the same id, in one page or across pages', async () => {
+    const id = await newInstance('Asana');
+    const user = (n: number, overrides: Record<string, unknown> = {}) => userAt('asana.test', n, overrides);
+    const syncId = (await v2('POST', `/integrations-sync/instances/${id}/syncs`)).json<SyncBody>().data.id;
+    const url = `/integrations-sync/instances/${id}/syncs/${syncId}`;
+    const dup = (role: string) => user(9, { id: 'dup', email: 'dup@asana.test', role });
+    // Seven records, five ids: 'dup' twice in page 1, u2 in both pages.
+    for (const [page, data] of [
+      [1, [user(1), dup('a'), user(2), dup('b')]],
+      [2, [user(2, { role: 'admin' }), user(3), user(4)]],
+    ] as const) {
+      const up = await v2('POST', `${url}/data/snapshots`, { entity: 'users', page, data });
+      expect(up.statusCode, up.body).toBe(200);
+    }
+    const finished = await v2('POST', `${url}/finish`);
+    expectContract(C, 'POST', P.finish, finished);
+    expect(finished.json<SyncBody>().data.result?.entities.users).toMatchObject({
+      received: 5,
+      created: 5,
+      superseded: 2,
+      rejected: 0,
+    });
+    const shown = await v2('GET', url);
+    expectContract(C, 'GET', P.sync, shown);
+    expect(shown.json<SyncBody>().data).toMatchObject({ records: 7 });
+    expect(shown.json<SyncBody>().data.result?.entities.users).toMatchObject({ received: 5, superseded: 2 });
+    const roles = await t.app.store.db
+      .selectFrom('app_accounts')
+      .select(['external_id', 'role'])
+      .where('instance_id', '=', id)
+      .where('external_id', 'in', ['dup', 'u2'])
+      .orderBy('external_id')
+      .execute();
+    expect(roles).toEqual([
+      { external_id: 'dup', role: 'b' },
+      { external_id: 'u2', role: 'admin' },
+    ]);
+    // Without repeats, nothing is superseded.
+    const plain = await push(id, [{ entity: 'users', data: [user(1), user(2)] }]);
+    expect(plain.json<SyncBody>().data.result?.entities.users).toMatchObject({ received: 2, superseded: 0 });
+  });
+
+  it('audits a sync created and its finish requested, not its pages', async () => {
+    const id = await newInstance('Notion');
+    const user = (n: number) => userAt('notion.test', n);
+    const finished = await push(id, [{ entity: 'users', data: [user(1)] }]);
+    const syncId = finished.json<SyncBody>().data.id;
+    const audit = await t.app.store.db
+      .selectFrom('audit_entries')
+      .select(['action', 'target_type', 'details'])
+      .where('target_id', '=', syncId)
+      .execute();
+    expect(audit.map((a) => [a.action, a.target_type]).sort()).toEqual([
+      ['sync.created', 'sync'],
+      ['sync.finish_requested', 'sync'],
+    ]);
+    expect(audit.map((a) => parseJson<{ instanceId?: string }>(a.details, {}).instanceId)).toEqual([id, id]);
   });
 
   it('replaces a re-sent page, keeps staged data invisible until finish, then applies it', async () => {
@@ -469,6 +628,7 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
       .selectFrom('audit_entries')
       .select('action')
       .where('action', '=', 'sync.approved')
+      .where('target_id', '=', syncId)
       .execute();
     expect(audit).toHaveLength(1);
   });

@@ -87,12 +87,18 @@ const data = Type.Array(Type.Object({}, { additionalProperties: true }), {
     'At most 1000 records; each must match the entity record schema (components SyncUserRecord, ...)',
 });
 
+/**
+ * An enum, as the contract writes it, not a union of literals: a wrong entity is then one problem
+ * naming the allowed values, not "must be equal to constant" once per entity.
+ */
+const entityOf = <E extends string>(entities: E[]) => Type.Unsafe<E>(Type.String({ enum: entities }));
+
 export const SnapshotUpload = Type.Object(
-  { entity: Type.Union(snapshotEntities.map((e) => Type.Literal(e))), page, data },
+  { entity: entityOf(snapshotEntities), page, data },
   { additionalProperties: false },
 );
 export const FactUpload = Type.Object(
-  { entity: Type.Union(factEntities.map((e) => Type.Literal(e))), page, data },
+  { entity: entityOf(factEntities), page, data },
   { additionalProperties: false },
 );
 export const Uploaded = Type.Object({ message: Type.String() });

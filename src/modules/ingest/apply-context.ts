@@ -30,6 +30,11 @@ export interface EntityCounts {
   unchanged: number;
   rejected: number;
   duplicates?: number;
+  /**
+   * Users: records dropped because a later record had the same id (in the same page or a later
+   * one); the last version is the one received. `received + superseded` is what was sent.
+   */
+  superseded?: number;
 }
 
 export function emptyCounts(): EntityCounts {

@@ -68,6 +68,19 @@ async function guardHold(
 /** Account rows written by one apply past which PostgreSQL's planner statistics are refreshed. */
 const STATS_REFRESH_ROWS = 20_000;
 
+/** Records the sync's users pages hold, every version of a repeated id included. */
+async function countUserRecordsSent(db: Executor, tenantId: string, syncId: string): Promise<number> {
+  const row = await db
+    .selectFrom('sync_pages')
+    .select((eb) => eb.fn.sum<number | string | null>('record_count').as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('sync_id', '=', syncId)
+    .where('kind', '=', 'snapshot')
+    .where('entity', '=', 'users')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 class Held extends Error {
   constructor(readonly hold: HoldInfo) {
     super('held by the mass-deactivation guard');
@@ -157,7 +170,9 @@ export async function applySync(
         });
         const hold = await guardHold(c, figures.deactivating, deps.settings);
         if (hold && !stats.force && !stats.approved_by) throw new Held(hold);
-        put('users', await applyUsers(c, figures));
+        const sent = await countUserRecordsSent(trx, tenantId, syncId);
+        // Records of an id sent again (in the same page or a later one) lose to its last version.
+        put('users', { ...(await applyUsers(c, figures)), superseded: Math.max(0, sent - figures.received) });
       }
       if (has('snapshot', 'roles')) put('roles', await applyRoles(ctx('roles')));
       const groupIds = new Map<string, string>();

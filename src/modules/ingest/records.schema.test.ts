@@ -20,6 +20,23 @@ describe('validateRecords', () => {
     ).toEqual([{ index: 0, field: 'data/0/end_date', problem: 'must not be before start_date' }]);
   });
 
+  it('names the allowed values of an enum field once, with null where the field may be null', () => {
+    expect(validateRecords('users', [{ id: 'u1', email: 'a@x.co', status: 'gone' }])).toEqual([
+      { index: 0, field: 'data/0/status', problem: 'must be one of active, inactive, suspended' },
+    ]);
+    expect(validateRecords('contracts', [{ id: 'c1', name: 'C', billing_period: 7 }])).toEqual([
+      {
+        index: 0,
+        field: 'data/0/billing_period',
+        problem: 'must be one of monthly, quarterly, annual, one_time or null',
+      },
+    ]);
+    // A union of types is not a list of values: its first problem stands.
+    expect(validateRecords('users', [{ id: true, email: 'a@x.co' }])).toEqual([
+      { index: 0, field: 'data/0/id', problem: 'must be string' },
+    ]);
+  });
+
   it('has a validator for every entity, and none for other names (inherited ones included)', () => {
     for (const entity of snapshotEntities) expect(validateRecords(entity, [{}]).length).toBeGreaterThan(0);
     for (const name of ['constructor', '__proto__', 'toString', 'people'])

@@ -143,7 +143,14 @@ export const applyOrder: SnapshotEntity[] = [
 ];
 
 const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv) => Ajv };
-const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: false });
+// verbose: errors carry their schema, so enum-like unions can list their values (allowedValues).
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  strict: false,
+  coerceTypes: false,
+  removeAdditional: false,
+});
 addFormats.default(ajv);
 /** Each entity's validator, compiled when first needed (all of them took ~0.1 s at every start). */
 const validators = new Map<SnapshotEntity, ValidateFunction>();
@@ -157,7 +164,33 @@ function validatorOf(entity: SnapshotEntity): ValidateFunction | undefined {
   return validate;
 }
 
-function describe(e: ErrorObject): { path: string; problem: string } {
+/**
+ * The values a field allows when its schema is a list of constants (an enum, or a union of
+ * literals, possibly nullable), from its errors: "active, inactive, suspended" or "… or null".
+ * Undefined when the field's errors are of another kind (a type, a format, a length).
+ */
+function allowedValues(errors: ErrorObject[], path: string): string | undefined {
+  const values = new Set<unknown>();
+  let isNullable = false;
+  for (const e of errors) {
+    if (e.instancePath !== path || e.keyword === 'anyOf') continue;
+    // The failing (sub)schema, not the keyword: a literal is `{type: 'string', const: …}`, and a
+    // number sent for it fails its type first.
+    const schema: Record<string, unknown> = e.parentSchema ?? {};
+    if ('const' in schema) values.add(schema.const);
+    else if (Array.isArray(schema.enum)) for (const v of schema.enum) values.add(v);
+    else if (schema.type === 'null') isNullable = true;
+    else return undefined;
+  }
+  if (values.size === 0) return undefined;
+  return `${[...values].map(String).join(', ')}${isNullable ? ' or null' : ''}`;
+}
+
+function describe(e: ErrorObject, all: ErrorObject[]): { path: string; problem: string } {
+  if (['const', 'enum', 'anyOf', 'type'].includes(e.keyword)) {
+    const allowed = allowedValues(all, e.instancePath);
+    if (allowed) return { path: e.instancePath, problem: `must be one of ${allowed}` };
+  }
   if (e.keyword === 'required')
     return { path: `${e.instancePath}/${String(e.params.missingProperty)}`, problem: 'is required' };
   if (e.keyword === 'additionalProperties') {
@@ -185,9 +218,10 @@ export function validateRecords(entity: SnapshotEntity, records: unknown[], limi
       continue;
     }
     const seen = new Set<string>();
-    for (const error of validate.errors ?? []) {
+    const errors = validate.errors ?? [];
+    for (const error of errors) {
       // Union branches repeat themselves; one problem per field is enough.
-      const { path, problem } = describe(error);
+      const { path, problem } = describe(error, errors);
       if (seen.has(path)) continue;
       seen.add(path);
       problems.push({ index, field: `data/${index}${path}`, problem });

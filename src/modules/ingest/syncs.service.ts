@@ -17,6 +17,8 @@ import { loadSync, toSync } from './sync-view.js';
 import type { IngestSettings, Sync, SyncStats } from './syncs.types.js';
 
 export const FINISH_JOB = 'sync.finish';
+/** At most this many record problems are listed in a refused page's 422. */
+const PROBLEM_LIMIT = 100;
 
 /** Push-sync sessions: one running sync per instance, staged pages, finish through the job queue. */
 export function createSyncsService(deps: {
@@ -45,6 +47,19 @@ export function createSyncsService(deps: {
     if (row.status !== 'running')
       throw new AppError('bad_request', `Sync ${syncId} is ${row.status}; it accepts no more data`);
     return row;
+  }
+
+  /**
+   * Refuses new data, a finish or an approval for a sync whose instance was made inactive after
+   * the sync started (the same refusal as creating a sync there); the sync can still be cancelled.
+   */
+  async function requireActiveInstance(actor: Actor, instanceId: string, syncId: string): Promise<void> {
+    const instance = await getInstanceRow(db, actor.tenantId, instanceId);
+    if (instance.status !== 'active')
+      throw new AppError(
+        'bad_request',
+        `Instance ${instanceId} is inactive; activate it before pushing data, or cancel sync ${syncId}`,
+      );
   }
 
   async function waitForApply(actor: Actor, instanceId: string, syncId: string): Promise<Sync> {
@@ -126,6 +141,12 @@ export function createSyncsService(deps: {
           })
           .execute();
         await createKeysTable(trx, deps.store.dialect, syncId);
+        await recordAudit(trx, actor, {
+          action: 'sync.created',
+          targetType: 'sync',
+          targetId: syncId,
+          details: { instanceId },
+        });
         return syncId;
       });
       // Its finish will want an apply worker: one loads meanwhile (~0.4 s of modules).
@@ -164,12 +185,15 @@ export function createSyncsService(deps: {
       if (parseJson<SyncStats>(row.stats, {}).finish_requested) {
         throw new AppError('bad_request', `Sync ${input.syncId} is finishing; it accepts no more data`);
       }
-      const problems = input.checked ? [] : validateRecords(input.entity, input.data);
+      await requireActiveInstance(actor, input.instanceId, input.syncId);
+      const problems = input.checked ? [] : validateRecords(input.entity, input.data, PROBLEM_LIMIT);
       if (problems.length > 0) {
         const first = problems[0];
+        // Problems are capped: past the cap, more records may be bad than those listed.
+        const records = new Set(problems.map((p) => p.index)).size;
         throw new AppError(
           'unprocessable',
-          `${problems.length}${problems.length >= 100 ? '+' : ''} record(s) break the ${input.entity} schema; first: ${first?.field} ${first?.problem}. Nothing of this page was stored.`,
+          `${records}${problems.length >= PROBLEM_LIMIT ? '+' : ''} record(s) break the ${input.entity} schema; first: ${first?.field} ${first?.problem}. Nothing of this page was stored.`,
           { problems },
         );
       }
@@ -192,15 +216,14 @@ export function createSyncsService(deps: {
       const row = await requireRunning(actor, instanceId, syncId);
       const stats = parseJson<SyncStats>(row.stats, {});
       if (!stats.finish_requested) {
+        await requireActiveInstance(actor, instanceId, syncId);
         await enqueueFinish(actor, row, options.force ? { force: true, approved_by: actor.id } : {});
-        if (options.force) {
-          await recordAudit(db, actor, {
-            action: 'sync.force_finished',
-            targetType: 'sync',
-            targetId: syncId,
-            details: { instanceId },
-          });
-        }
+        await recordAudit(db, actor, {
+          action: options.force ? 'sync.force_finished' : 'sync.finish_requested',
+          targetType: 'sync',
+          targetId: syncId,
+          details: { instanceId },
+        });
       }
       // Background callers (file imports) must not hold a job runner while the apply job waits.
       if (options.wait === false) return toSync(db, await loadSync(db, actor.tenantId, instanceId, syncId));
@@ -220,6 +243,7 @@ export function createSyncsService(deps: {
       const row = await requireRunning(actor, found.instance_id, syncId);
       const stats = parseJson<SyncStats>(row.stats, {});
       if (!stats.held) throw new AppError('bad_request', `Sync ${syncId} is not held; nothing to approve`);
+      await requireActiveInstance(actor, found.instance_id, syncId);
       await enqueueFinish(actor, row, { approved_by: actor.id });
       await recordAudit(db, actor, {
         action: 'sync.approved',
