@@ -190,4 +190,33 @@ describe('Torii files', () => {
     expect(isSendable(disposition)).toBe(true);
     expect(decodeURIComponent(String(disposition).split("filename*=UTF-8''")[1] ?? '')).toBe(name);
   });
+
+  it('signed URLs: a missing or empty body is a 400 that leaves the URL usable', async () => {
+    const { path, fileId } = await signedPath('e.csv');
+    const status = async () =>
+      (
+        await t.app.store.db
+          .selectFrom('files')
+          .select('status')
+          .where('id', '=', fileId)
+          .executeTakeFirstOrThrow()
+      ).status;
+    const missing = await t.request({ method: 'PUT', url: path });
+    expect(missing.statusCode, missing.body).toBe(400);
+    expect(missing.json<Obj>().error.message).toMatch(/^body: is missing/);
+    const empty = await t.request({
+      method: 'PUT',
+      url: path,
+      headers: { 'content-type': 'text/csv' },
+      payload: Buffer.alloc(0),
+    });
+    expect(empty.statusCode, empty.body).toBe(400);
+    expect(empty.json<Obj>().error.message).toMatch(/^body: is empty/);
+    expect(await status()).toBe('pending');
+    const retry = await t.request({ method: 'PUT', url: path, payload: Buffer.from('Email\nx@acme.test\n') });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(await status()).toBe('stored');
+    const again = await t.request({ method: 'PUT', url: path });
+    expect(again.statusCode, again.body).toBe(409);
+  });
 });

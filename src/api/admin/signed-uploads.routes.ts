@@ -33,7 +33,7 @@ export async function signedUploadsRoutes(
         const stored = await deps.files.receiveUpload(
           request.query.token,
           request.query.name,
-          request.body as Readable,
+          request.body as Readable | undefined,
           (tenantId) => systemActor(tenantId, 'signed upload'),
         );
         const parsing = await deps.parsings.createForFile(
