@@ -219,4 +219,48 @@ describe('Torii files', () => {
     const again = await t.request({ method: 'PUT', url: path });
     expect(again.statusCode, again.body).toBe(409);
   });
+
+  it('400 naming the problem for a malformed multipart body (no boundary, a part cut short)', async () => {
+    for (const version of ['v1.0', 'v1.1']) {
+      const noBoundary = await t.request({
+        method: 'POST',
+        url: `/${version}/files/upload`,
+        token: t.ownerToken,
+        headers: { 'content-type': 'multipart/form-data' },
+        payload: 'abc',
+      });
+      expect(noBoundary.statusCode, noBoundary.body).toBe(400);
+      expect(noBoundary.json<Obj>().message).toMatch(
+        /^body: is not a well-formed multipart body \(.*Boundary not found/,
+      );
+      const torn = await t.request({
+        method: 'POST',
+        url: `/${version}/files/upload`,
+        token: t.ownerToken,
+        ...multipartOf(
+          [{ field: 'file', filename: 'torn.csv', content: Buffer.from('Email\nx@acme.test\n') }],
+          20,
+        ),
+      });
+      expect(torn.statusCode, torn.body).toBe(400);
+      expect(torn.json<Obj>().message).toMatch(
+        /^body: is not a well-formed multipart body \((Part terminated early|the body ended inside)/,
+      );
+    }
+  });
+
+  it('400 naming the field when a multipart body has a second file part', async () => {
+    const csv = Buffer.from('Email\nx@acme.test\n');
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1.1/files/upload',
+      token: t.ownerToken,
+      ...multipartOf([
+        { field: 'file', filename: 'one.csv', content: csv },
+        { field: 'file', filename: 'two.csv', content: csv },
+      ]),
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json<Obj>().message).toMatch(/^file: a second file part/);
+  });
 });
