@@ -9,17 +9,33 @@ import { expectContract } from './helpers/contract.js';
 type Obj = Record<string, any>;
 const CONTRACT = 'torii-v1.openapi.yaml';
 
-function multipart(filename: string, content: Buffer, field = 'file') {
+interface Part {
+  field: string;
+  filename: string;
+  content: Buffer;
+}
+
+/** A multipart/form-data body of file parts; `cut` drops that many bytes from its end (a torn body). */
+function multipartOf(parts: Part[], cut = 0) {
   const boundary = `----sightline${randomBytes(8).toString('hex')}`;
   const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n`,
-    ),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
+    ...parts.flatMap(({ field, filename, content }) => [
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n`,
+      ),
+      content,
+      Buffer.from('\r\n'),
+    ]),
+    Buffer.from(`--${boundary}--\r\n`),
   ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  return {
+    payload: payload.subarray(0, payload.length - cut),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
+
+const multipart = (filename: string, content: Buffer, field = 'file') =>
+  multipartOf([{ field, filename, content }]);
 
 /** A UTF-8 CSV whose byte 4096 falls inside a two-byte character (what a sniffer sees first). */
 function accentedCsv(): Buffer {
@@ -142,5 +158,109 @@ describe('Torii files', () => {
     expect(
       (await t.request({ method: 'GET', url: `/api/files/${fileId}/content`, token: t.ownerToken })).body,
     ).toContain('x@acme.test');
+  });
+
+  /** What Node can send as a header value: visible ASCII, space and tab. */
+  const isSendable = (value: unknown) => typeof value === 'string' && /^[\t\x20-\x7e]*$/.test(value);
+
+  it('serves content whose name is outside Latin-1 with an RFC 6266 Content-Disposition', async () => {
+    const content = Buffer.from('Email\nann@acme.test\n');
+    const { url } = json(await upload('😀 données.csv', content));
+    const read = await t.request({ method: 'GET', url: new URL(url).pathname, token: t.ownerToken });
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.body).toBe(content.toString());
+    expect(read.headers['content-disposition']).toBe(
+      `attachment; filename="_ donn_es.csv"; filename*=UTF-8''%F0%9F%98%80%20donn%C3%A9es.csv`,
+    );
+  });
+
+  it('a name with quotes, backslashes or CR/LF cannot break the Content-Disposition header', async () => {
+    const name = 'a"b\\c\r\nX-Injected: 1;.csv';
+    const { path, fileId } = await signedPath('n.csv');
+    const put = await t.request({
+      method: 'PUT',
+      url: `${path}&name=${encodeURIComponent(name)}`,
+      payload: Buffer.from('Email\nx@acme.test\n'),
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const read = await t.request({ method: 'GET', url: `/api/files/${fileId}/content`, token: t.ownerToken });
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.headers['x-injected']).toBeUndefined();
+    const disposition = read.headers['content-disposition'];
+    expect(isSendable(disposition)).toBe(true);
+    expect(decodeURIComponent(String(disposition).split("filename*=UTF-8''")[1] ?? '')).toBe(name);
+  });
+
+  it('signed URLs: a missing or empty body is a 400 that leaves the URL usable', async () => {
+    const { path, fileId } = await signedPath('e.csv');
+    const status = async () =>
+      (
+        await t.app.store.db
+          .selectFrom('files')
+          .select('status')
+          .where('id', '=', fileId)
+          .executeTakeFirstOrThrow()
+      ).status;
+    const missing = await t.request({ method: 'PUT', url: path });
+    expect(missing.statusCode, missing.body).toBe(400);
+    expect(missing.json<Obj>().error.message).toMatch(/^body: is missing/);
+    const empty = await t.request({
+      method: 'PUT',
+      url: path,
+      headers: { 'content-type': 'text/csv' },
+      payload: Buffer.alloc(0),
+    });
+    expect(empty.statusCode, empty.body).toBe(400);
+    expect(empty.json<Obj>().error.message).toMatch(/^body: is empty/);
+    expect(await status()).toBe('pending');
+    const retry = await t.request({ method: 'PUT', url: path, payload: Buffer.from('Email\nx@acme.test\n') });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(await status()).toBe('stored');
+    const again = await t.request({ method: 'PUT', url: path });
+    expect(again.statusCode, again.body).toBe(409);
+  });
+
+  it('400 naming the problem for a malformed multipart body (no boundary, a part cut short)', async () => {
+    for (const version of ['v1.0', 'v1.1']) {
+      const noBoundary = await t.request({
+        method: 'POST',
+        url: `/${version}/files/upload`,
+        token: t.ownerToken,
+        headers: { 'content-type': 'multipart/form-data' },
+        payload: 'abc',
+      });
+      expect(noBoundary.statusCode, noBoundary.body).toBe(400);
+      expect(noBoundary.json<Obj>().message).toMatch(
+        /^body: is not a well-formed multipart body \(.*Boundary not found/,
+      );
+      const torn = await t.request({
+        method: 'POST',
+        url: `/${version}/files/upload`,
+        token: t.ownerToken,
+        ...multipartOf(
+          [{ field: 'file', filename: 'torn.csv', content: Buffer.from('Email\nx@acme.test\n') }],
+          20,
+        ),
+      });
+      expect(torn.statusCode, torn.body).toBe(400);
+      expect(torn.json<Obj>().message).toMatch(
+        /^body: is not a well-formed multipart body \((Part terminated early|the body ended inside)/,
+      );
+    }
+  });
+
+  it('400 naming the field when a multipart body has a second file part', async () => {
+    const csv = Buffer.from('Email\nx@acme.test\n');
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1.1/files/upload',
+      token: t.ownerToken,
+      ...multipartOf([
+        { field: 'file', filename: 'one.csv', content: csv },
+        { field: 'file', filename: 'two.csv', content: csv },
+      ]),
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json<Obj>().message).toMatch(/^file: a second file part/);
   });
 });

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { systemActor } from '../../modules/auth/actor.js';
 import type { FilesService } from '../../modules/files/files.service.js';
 import type { ParsingsService } from '../../modules/imports/parsings.service.js';
+import { attachmentDisposition } from '../http/content-disposition.js';
 import { actorOf, type Server } from '../http/server.js';
 
 /**
@@ -32,7 +33,7 @@ export async function signedUploadsRoutes(
         const stored = await deps.files.receiveUpload(
           request.query.token,
           request.query.name,
-          request.body as Readable,
+          request.body as Readable | undefined,
           (tenantId) => systemActor(tenantId, 'signed upload'),
         );
         const parsing = await deps.parsings.createForFile(
@@ -58,7 +59,7 @@ export async function signedUploadsRoutes(
       const file = await deps.files.get(actorOf(request), request.params.id);
       return reply
         .type(file.contentType)
-        .header('content-disposition', `attachment; filename="${file.name.replace(/"/g, '')}"`)
+        .header('content-disposition', attachmentDisposition(file.name))
         .send(await file.open());
     },
   );

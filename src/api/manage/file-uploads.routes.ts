@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { FilesService } from '../../modules/files/files.service.js';
 import type { ParsingsService } from '../../modules/imports/parsings.service.js';
-import { AppError } from '../../platform/errors/app-error.js';
+import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { actorOf, type Server } from '../http/server.js';
 import { manageErrors } from './common.schema.js';
 import { VersionHeaders } from './versions.js';
@@ -11,6 +12,47 @@ export const SMALL_FILE_BYTES = 3 * 1024 * 1024;
 
 const origin = (request: { protocol: string; host: string }, publicUrl: string | undefined) =>
   publicUrl?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`;
+
+const fileRequired = () =>
+  badRequest([{ field: 'file', problem: 'required, a multipart file field named "file"' }]);
+
+/**
+ * The one file of a multipart upload, read to the end of the body: a first file part not named
+ * "file" or a second file part is a 400 naming the field, and so is a body busboy cannot parse.
+ */
+async function readOneFile(request: FastifyRequest): Promise<{ name: string; content: Buffer }> {
+  let file: { name: string; content: Buffer } | undefined;
+  try {
+    const limits = { fileSize: SMALL_FILE_BYTES, files: 2, fields: 100, fieldSize: 64 * 1024 };
+    for await (const part of request.parts({ limits })) {
+      if (part.type !== 'file') continue;
+      if (file)
+        throw badRequest([
+          { field: part.fieldname, problem: 'a second file part: send one file per upload, in "file"' },
+        ]);
+      if (part.fieldname !== 'file') throw fileRequired();
+      file = { name: part.filename || 'upload', content: await part.toBuffer() };
+    }
+  } catch (error) {
+    // Ours, or a limit of @fastify/multipart (413s, mapped by the face's error handler).
+    if (error instanceof AppError || hasStatus(error, 413)) throw error;
+    // busboy's parse errors ("Boundary not found", "Part terminated early…") carry no code; a part
+    // busboy had already given up on when it was read ends as a premature close.
+    const reason = hasCode(error, 'ERR_STREAM_PREMATURE_CLOSE')
+      ? 'the body ended inside the file part'
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    throw badRequest([{ field: 'body', problem: `is not a well-formed multipart body (${reason})` }]);
+  }
+  if (!file) throw fileRequired();
+  return file;
+}
+
+const hasStatus = (error: unknown, status: number) =>
+  typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === status;
+const hasCode = (error: unknown, code: string) =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 
 /** `POST /files/upload` (multipart, ≤ 3 MB) and `GET /files/url` (a signed upload URL). */
 export async function fileUploadsRoutes(
@@ -42,11 +84,8 @@ export async function fileUploadsRoutes(
       const actor = actorOf(request);
       if (!request.isMultipart())
         throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data, field "file"');
-      const part = await request.file({ limits: { fileSize: SMALL_FILE_BYTES, files: 1 } });
-      if (part?.fieldname !== 'file')
-        throw new AppError('bad_request', 'file: required, a multipart file field named "file"');
-      const content = await part.toBuffer();
-      const stored = await deps.files.store(actor, { name: part.filename || 'upload', content });
+      const file = await readOneFile(request);
+      const stored = await deps.files.store(actor, file);
       const parsing = await deps.parsings.createForFile(actor, stored);
       return {
         id: stored.id,

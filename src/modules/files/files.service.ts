@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Db } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
-import { AppError, notFound } from '../../platform/errors/app-error.js';
+import { AppError, badRequest, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
 import { unstorableText } from '../../platform/text/storable.js';
@@ -201,12 +201,13 @@ export function createFilesService({
 
     /**
      * Receives the body of a signed upload: the signature, expiry and single use are checked before
-     * a byte is written; the body is streamed to disk, sniffed, and cut off past the size limit.
+     * a byte is written; the body is streamed to disk, sniffed, and cut off past the size limit. A
+     * missing or empty body is refused (400) without spending the URL; any later failure spends it.
      */
     async receiveUpload(
       token: string,
       nameOverride: string | undefined,
-      body: Readable,
+      body: Readable | undefined,
       actorFor: (tenantId: string) => Actor,
     ): Promise<OpenableFile & { tenantId: string }> {
       const [payload = '', signature = ''] = token.split('.');
@@ -227,7 +228,15 @@ export function createFilesService({
         .where('id', '=', claims.f)
         .executeTakeFirst();
       if (!row) throw notFound('File', claims.f);
+      if (row.status !== 'pending') throw new AppError('conflict', 'Upload URL has already been used');
       const name = nameOverride ?? row.name;
+      // Wait for the first chunk before claiming: a missing or empty body is the client's mistake
+      // and leaves the URL usable for a retry.
+      if (!body) throw badRequest([{ field: 'body', problem: "is missing: send the file's content" }]);
+      const chunks: AsyncIterator<Buffer | string> = body[Symbol.asyncIterator]();
+      let first: IteratorResult<Buffer | string> = await chunks.next();
+      while (!first.done && first.value.length === 0) first = await chunks.next();
+      if (first.done) throw badRequest([{ field: 'body', problem: 'is empty: the file has no content' }]);
       // Claim the URL first: a second upload with the same URL is refused even while this one runs.
       const claimed = await db
         .updateTable('files')
@@ -251,8 +260,8 @@ export function createFilesService({
       const writing = blobs.write(key, sink);
       writing.catch(() => undefined); // awaited below; a failure must not surface as unhandled
       try {
-        for await (const chunk of body) {
-          const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+        for (let next: IteratorResult<Buffer | string> = first; !next.done; next = await chunks.next()) {
+          const buf = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
           size += buf.length;
           if (size > settings.maxUploadBytes)
             throw new AppError('payload_too_large', `The file exceeds ${settings.maxUploadBytes} bytes`);
@@ -277,6 +286,7 @@ export function createFilesService({
         sink.end();
         await writing;
       } catch (error) {
+        await chunks.return?.().catch(() => undefined); // stop reading the body (as `for await` would)
         sink.destroy(error instanceof Error ? error : new Error(String(error)));
         await writing.catch(() => undefined);
         await blobs.remove(key).catch(() => undefined);
