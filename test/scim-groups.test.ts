@@ -142,6 +142,30 @@ describe('SCIM /Groups', () => {
     const noop = await scim(t, token, 'PATCH', `/Groups/${g.id}`, patchBody());
     expect(noop.statusCode).toBe(200);
     expect(memberIds(noop.json())).toEqual([people[0]]);
+    // Another id is refused (as path "id" is); nothing changes.
+    const hacked = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'replace', value: { id: 'hacked', displayName: 'Hacked' } }),
+    );
+    expect(hacked.statusCode).toBe(400);
+    expect(hacked.json<Obj>().scimType).toBe('mutability');
+    // PATCHes that change nothing keep the version.
+    const version = noop.json<Obj>().meta.version;
+    for (const op of [
+      { op: 'add', path: 'members', value: [{ value: people[0] }] },
+      { op: 'remove', path: 'members', value: [{ value: people[5] }] },
+      { op: 'remove', path: `members[value eq "${people[4]}"]` },
+      { op: 'replace', value: { id: g.id, displayName: 'New Name' } },
+    ]) {
+      const res = await scim(t, token, 'PATCH', `/Groups/${g.id}`, patchBody(op));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<Obj>().meta.version, JSON.stringify(op)).toBe(version);
+    }
+    const after = await scim(t, token, 'GET', `/Groups/${g.id}`);
+    expect(after.json<Obj>()).toMatchObject({ displayName: 'New Name', meta: { version } });
   });
 
   it('adds 1,000 members in one PATCH as one SQL set operation, and refuses oversize lists', async () => {
