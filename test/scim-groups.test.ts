@@ -349,6 +349,51 @@ describe('SCIM /Groups', () => {
     await step(() => scim(t, token, 'DELETE', `/Groups/${g.id}`), [a ?? ''], [b ?? '']);
   });
 
+  it('filters and PATCH value filters on members.display (display name, else userName)', async () => {
+    const alice = await scim(
+      t,
+      token,
+      'POST',
+      '/Users',
+      userBody('alice-display@example.com', { displayName: 'Alice Display' }),
+    );
+    const bob = await scim(
+      t,
+      token,
+      'POST',
+      '/Users',
+      userBody('bob-display@example.com', { name: { givenName: 'B' } }),
+    );
+    const [a, b] = [alice.json<Obj>().id as string, bob.json<Obj>().id as string];
+    const g = await group('Display Filters', [a, b]);
+    await group('Display Others', [b]);
+    const names = async (filter: string) => {
+      const res = await scim(
+        t,
+        token,
+        'GET',
+        `/Groups?filter=${encodeURIComponent(filter)}&sortBy=displayName`,
+      );
+      expect(res.statusCode, `${filter}: ${res.body}`).toBe(200);
+      return res.json<Obj>().Resources.map((r: Obj) => r.displayName);
+    };
+    expect(await names('members.display eq "alice display"')).toEqual(['Display Filters']);
+    expect(await names('members[display sw "Alice"] and displayName sw "Display"')).toEqual([
+      'Display Filters',
+    ]);
+    expect(await names('members.display eq "B"')).toEqual(['Display Filters', 'Display Others']);
+    expect(await names('members.display co "nobody"')).toEqual([]);
+    const removed = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'remove', path: 'members[display eq "Alice Display"]' }),
+    );
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(memberIds(removed.json())).toEqual([b]);
+  });
+
   it('sorting by externalId puts groups without one last ascending and first descending', async () => {
     for (const [name, externalId] of [
       ['Sort-1', 'x-b'],
