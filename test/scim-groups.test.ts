@@ -142,6 +142,30 @@ describe('SCIM /Groups', () => {
     const noop = await scim(t, token, 'PATCH', `/Groups/${g.id}`, patchBody());
     expect(noop.statusCode).toBe(200);
     expect(memberIds(noop.json())).toEqual([people[0]]);
+    // Another id is refused (as path "id" is); nothing changes.
+    const hacked = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'replace', value: { id: 'hacked', displayName: 'Hacked' } }),
+    );
+    expect(hacked.statusCode).toBe(400);
+    expect(hacked.json<Obj>().scimType).toBe('mutability');
+    // PATCHes that change nothing keep the version.
+    const version = noop.json<Obj>().meta.version;
+    for (const op of [
+      { op: 'add', path: 'members', value: [{ value: people[0] }] },
+      { op: 'remove', path: 'members', value: [{ value: people[5] }] },
+      { op: 'remove', path: `members[value eq "${people[4]}"]` },
+      { op: 'replace', value: { id: g.id, displayName: 'New Name' } },
+    ]) {
+      const res = await scim(t, token, 'PATCH', `/Groups/${g.id}`, patchBody(op));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<Obj>().meta.version, JSON.stringify(op)).toBe(version);
+    }
+    const after = await scim(t, token, 'GET', `/Groups/${g.id}`);
+    expect(after.json<Obj>()).toMatchObject({ displayName: 'New Name', meta: { version } });
   });
 
   it('adds 1,000 members in one PATCH as one SQL set operation, and refuses oversize lists', async () => {
@@ -323,6 +347,51 @@ describe('SCIM /Groups', () => {
 
     // Deleting the group changes its members' groups.
     await step(() => scim(t, token, 'DELETE', `/Groups/${g.id}`), [a ?? ''], [b ?? '']);
+  });
+
+  it('filters and PATCH value filters on members.display (display name, else userName)', async () => {
+    const alice = await scim(
+      t,
+      token,
+      'POST',
+      '/Users',
+      userBody('alice-display@example.com', { displayName: 'Alice Display' }),
+    );
+    const bob = await scim(
+      t,
+      token,
+      'POST',
+      '/Users',
+      userBody('bob-display@example.com', { name: { givenName: 'B' } }),
+    );
+    const [a, b] = [alice.json<Obj>().id as string, bob.json<Obj>().id as string];
+    const g = await group('Display Filters', [a, b]);
+    await group('Display Others', [b]);
+    const names = async (filter: string) => {
+      const res = await scim(
+        t,
+        token,
+        'GET',
+        `/Groups?filter=${encodeURIComponent(filter)}&sortBy=displayName`,
+      );
+      expect(res.statusCode, `${filter}: ${res.body}`).toBe(200);
+      return res.json<Obj>().Resources.map((r: Obj) => r.displayName);
+    };
+    expect(await names('members.display eq "alice display"')).toEqual(['Display Filters']);
+    expect(await names('members[display sw "Alice"] and displayName sw "Display"')).toEqual([
+      'Display Filters',
+    ]);
+    expect(await names('members.display eq "B"')).toEqual(['Display Filters', 'Display Others']);
+    expect(await names('members.display co "nobody"')).toEqual([]);
+    const removed = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'remove', path: 'members[display eq "Alice Display"]' }),
+    );
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(memberIds(removed.json())).toEqual([b]);
   });
 
   it('sorting by externalId puts groups without one last ascending and first descending', async () => {

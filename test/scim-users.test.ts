@@ -327,9 +327,29 @@ describe('SCIM /Users', () => {
       expect(res.statusCode, JSON.stringify(op)).toBe(400);
       expect(res.json<Obj>().scimType, JSON.stringify(op)).toBe(scimType);
     }
+    const hacked = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Users/${user.id}`,
+      patchBody({ op: 'replace', value: { id: 'hacked', title: 'changed' } }),
+    );
+    expect(hacked.statusCode).toBe(400);
+    expect(hacked.json<Obj>().scimType).toBe('mutability');
     const after = await scim(t, token, 'GET', `/Users/${user.id}`);
     expect(after.json<Obj>().title).toBeUndefined();
     expect(after.json<Obj>().meta.version).toBe(user.meta.version);
+    // Its own id is ignored; PATCHes that change nothing keep the version.
+    for (const op of [
+      { op: 'replace', value: { id: user.id } },
+      { op: 'remove', path: 'emails[value eq "absent@example.com"]' },
+      { op: 'add', path: 'emails', value: [{ value: 'strict@example.com', type: 'work' }] },
+      { op: 'replace', path: 'name.givenName', value: 'Ada' },
+    ]) {
+      const res = await scim(t, token, 'PATCH', `/Users/${user.id}`, patchBody(op));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<Obj>().meta.version, JSON.stringify(op)).toBe(user.meta.version);
+    }
   });
 
   it('refuses wrong JSON types on create with 400 invalidValue naming the attribute, creating nothing', async () => {

@@ -151,6 +151,15 @@ export function userAttributeMap(dialect: Dialect): AttributeMap {
   };
 }
 
+/**
+ * A member's `display` (the person's display name, else userName) over a `group_members m` row: a
+ * correlated subquery on the person's primary key, usable in a list filter's `EXISTS` and in the
+ * `delete from group_members as m` of a PATCH value filter alike.
+ */
+export const memberDisplay: ScalarAttribute = expr(
+  sql`(select coalesce(mp.display_name, mp.user_name) from people mp where mp.tenant_id = m.tenant_id and mp.id = m.person_id)`,
+);
+
 /** What `/Groups` filters may name, over `groups g0`. */
 export function groupAttributeMap(): AttributeMap {
   return {
@@ -164,6 +173,7 @@ export function groupAttributeMap(): AttributeMap {
           kind: 'multi',
           subAttributes: {
             value: col('m.person_id', 'string', { caseExact: true }),
+            display: memberDisplay,
             type: expr(sql`'User'`),
           },
           defaultSubAttribute: 'value',

@@ -9,7 +9,7 @@ import { recordEvents } from '../events/events.service.js';
 import type { AttributeMap } from './filter/attributes.js';
 import { compileFilter } from './filter/compile-sql.js';
 import { parsePatchPath } from './filter/parse.js';
-import { groupAttributeMap, groupSortColumns } from './filter-maps.js';
+import { groupAttributeMap, groupSortColumns, memberDisplay } from './filter-maps.js';
 import { groupToScim, memberIds } from './groups.mapper.js';
 import { type GroupRow, groupsRepo } from './groups.repo.js';
 import { compileList, type ListRequest } from './list-params.js';
@@ -30,6 +30,7 @@ const memberMap: AttributeMap = {
   schemas: {
     [CORE_GROUP]: {
       value: { kind: 'scalar', type: 'string', caseExact: true, column: sql.ref('m.person_id') },
+      display: memberDisplay,
       type: { kind: 'scalar', type: 'string', caseExact: false, column: sql`'User'` },
     },
   },

@@ -59,7 +59,8 @@ export function applyPatch(
       if (!isObject(op.value))
         throw scimError('invalidValue', `${op.op} without a path needs an object value`);
       for (const [key, value] of Object.entries(op.value)) {
-        if (/^id$/i.test(key) && value !== selfId) throw scimError('mutability', 'id: attribute is read-only');
+        if (/^id$/i.test(key) && value !== selfId)
+          throw scimError('mutability', 'id: attribute is read-only');
         if (/^(schemas|id|meta)$/i.test(key)) continue;
         const urn = splitUrn(key, schemas.slice(1));
         if (urn && urn.path === '' && isObject(value)) {
