@@ -212,6 +212,83 @@ describe('Torii files and parsings', () => {
     expect(spend).toEqual([{ amount_minor: 12050, currency: 'USD', occurred_on: '2026-10-01' }]);
   });
 
+  it('splits semicolon- and tab-separated CSV files by their header’s delimiter, in detection and import', async () => {
+    const accountsOf = (app: string) =>
+      t.app.store.db
+        .selectFrom('app_accounts as a')
+        .innerJoin('apps as p', 'p.id', 'a.app_id')
+        .select(['a.email', 'a.name', 'a.status'])
+        .where('p.name', '=', app)
+        .orderBy('a.email')
+        .execute();
+    // Excel's "CSV (semicolon)" in Europe: a byte-order mark, CRLF, a cell holding a line break and a comma.
+    const semicolons = Buffer.from(
+      '\uFEFFemail;name;status\r\nc@acme.example;"C\r\nDe, Jr";active\r\nd@acme.example;D;inactive\r\n',
+    );
+    const tabs = Buffer.from('email\tname\tstatus\ne@acme.example\tE, Esq\tactive\n');
+    for (const [name, content, app] of [
+      ['s.csv', semicolons, 'Semicolon App'],
+      ['t.csv', tabs, 'Tab App'],
+    ] as const) {
+      const file = json(await upload(name, content));
+      const parsing = json(
+        await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: t.ownerToken }),
+      );
+      expect(parsing, name).toMatchObject({ status: 'ready', columns: ['email', 'name', 'status'] });
+      json(
+        await mapColumns(
+          { fileId: file.id, appName: app, target: 'accounts' },
+          { email: 'email', name: 'name', status: 'status' },
+        ),
+      );
+      expect(await settled(file.parsingId), name).toMatchObject({ status: 'completed' });
+    }
+    expect(await accountsOf('Semicolon App')).toEqual([
+      { email: 'c@acme.example', name: 'C\r\nDe, Jr', status: 'active' },
+      { email: 'd@acme.example', name: 'D', status: 'inactive' },
+    ]);
+    expect(await accountsOf('Tab App')).toEqual([
+      { email: 'e@acme.example', name: 'E, Esq', status: 'active' },
+    ]);
+  });
+
+  it('a header naming a column twice offers both, numbered, and imports the one mapped', async () => {
+    const file = json(
+      await upload('twice.csv', Buffer.from('email,email,name\nfirst@twice.test,second@twice.test,Nu\n')),
+    );
+    const parsing = json(
+      await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: t.ownerToken }),
+    );
+    expect(parsing.columns).toEqual(['email', 'email (2)', 'name']);
+    json(
+      await mapColumns(
+        { fileId: file.id, appName: 'Twice Named', target: 'accounts' },
+        { 'email (2)': 'email', name: 'name' },
+      ),
+    );
+    expect(await settled(file.parsingId)).toMatchObject({ status: 'completed', result: { imported: 1 } });
+    const accounts = await t.app.store.db
+      .selectFrom('app_accounts as a')
+      .innerJoin('apps as p', 'p.id', 'a.app_id')
+      .select(['a.email'])
+      .where('p.name', '=', 'Twice Named')
+      .execute();
+    expect(accounts).toEqual([{ email: 'second@twice.test' }]);
+  });
+
+  it('a truncated workbook fails its parsing saying the workbook could not be read, and why', async () => {
+    const file = json(await upload('broken.xlsx', Buffer.from('PK\x03\x04garbage', 'latin1')));
+    const parsing = json(
+      await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: t.ownerToken }),
+    );
+    expect(parsing).toMatchObject({
+      status: 'failed',
+      columns: [],
+      failureReason:
+        "The file could not be read: the workbook's zip archive ends early (the file is truncated or not a complete XLSX file)",
+    });
+  });
+
   it('imports licenses (totals, used counts, price per user) from a CSV', async () => {
     const file = json(
       await upload('licenses.csv', Buffer.from('License,Seats,In use,Price\nPro,50,42,9.99\nBasic,-3,1,0\n')),
@@ -314,6 +391,7 @@ describe('Torii files and parsings', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<Obj>().message).toContain('mappings[0].sourceColumn');
+    expect(bad.json<Obj>().message).toContain("no column 'Mail'");
     const otherToken = await createTenant(t, 'Files Other', 'files-other');
     expect(
       (await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: otherToken }))

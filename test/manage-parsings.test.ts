@@ -244,6 +244,38 @@ describe('Torii parsings: mapped imports', () => {
     expect((await map({ fileId: file.id, appName: 'Twice', mappings })).statusCode).toBe(409);
   });
 
+  it('two mappings to one target field are a 400 naming the second; the parsing stays mappable', async () => {
+    const file = await upload('same-target.csv', 'email,name\nsame@acme.test,Same\n');
+    const twice = await map({
+      fileId: file.id,
+      target: 'accounts',
+      appName: 'Same Target',
+      mappings: [
+        { sourceColumn: 'email', targetField: 'email' },
+        { sourceColumn: 'name', targetField: 'EMAIL' },
+      ],
+    });
+    expect(twice.statusCode, twice.body).toBe(400);
+    expect(twice.json<Obj>().message).toContain('mappings[1].targetField');
+    expect(twice.json<Obj>().message).toContain('mappings[0]');
+    const still = json(
+      await t.request({ method: 'GET', url: `/v1.1/parsings/${file.parsingId}`, token: t.ownerToken }),
+    );
+    expect(still).toMatchObject({ status: 'ready', target: null });
+    json(
+      await map({
+        fileId: file.id,
+        target: 'accounts',
+        appName: 'Same Target',
+        mappings: [
+          { sourceColumn: 'email', targetField: 'email' },
+          { sourceColumn: 'name', targetField: 'name' },
+        ],
+      }),
+    );
+    expect(await settled(file.parsingId)).toMatchObject({ status: 'completed', result: { imported: 1 } });
+  });
+
   it('another tenant’s file or parsing is 404; viewers cannot import', async () => {
     const file = await upload('mine.csv', 'Email\nx@acme.test\n');
     const otherToken = await createTenant(t, 'Parsings Other', 'parsings-other');

@@ -1,5 +1,6 @@
 import type { FieldProblem } from '../../platform/errors/app-error.js';
 import { type SnapshotEntity, validateRecords } from '../ingest/records.schema.js';
+import { uniqueColumnNames } from './file-header.js';
 import type { ImportResult } from './parsing-state.js';
 import { checkRow, type ImportTarget } from './targets.js';
 
@@ -57,7 +58,9 @@ export async function* checkedPages(
     for (const cells of batch) {
       rowNo++;
       if (!columns) {
-        columns = fields.map(([, column]) => cells.indexOf(column));
+        // Named as column detection named them, so `email (2)` finds the second `email`.
+        const names = uniqueColumnNames(cells);
+        columns = fields.map(([, column]) => names.indexOf(column));
         continue;
       }
       page.counts.rows++;

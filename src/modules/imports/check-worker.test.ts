@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { type CheckedPage, checkedPages } from './check-rows.js';
 import { checkers, checkInWorker } from './check-worker.js';
-import { MAX_RECORD_CHARS, readRows } from './read-rows.js';
+import { MAX_RECORD_CHARS, readColumns, readRows } from './read-rows.js';
 import { importTargets } from './targets.js';
 
 const mapping = { email: 'Email', name: 'Name' };
@@ -152,5 +152,47 @@ describe('checking an import file in a worker thread', () => {
     await left.return(undefined);
     expect(checkers().idleCount()).toBe(0);
     expect(await collect(checkInWorker(b.open, task('csv')))).toEqual(await expected(b.open, 'csv'));
+  });
+
+  it('splits semicolon- and tab-separated files by the delimiter of their header, also in the worker', async () => {
+    // BOM, CRLF, a quoted cell holding a line break and a comma; chunks of 5 bytes, so the header
+    // line arrives in pieces.
+    const text = '\uFEFFEmail;Name\r\nann@acme.test;"Ann\r\nLee, Jr"\r\nbob@acme.test;Bob\r\n';
+    const chunked = (content: string) => async () =>
+      Readable.from(
+        (function* () {
+          const bytes = Buffer.from(content);
+          for (let at = 0; at < bytes.length; at += 5) yield bytes.subarray(at, at + 5);
+        })(),
+      );
+    expect(await readColumns(chunked(text), 'csv')).toEqual(['Email', 'Name']);
+    const task = { target: 'accounts', mapping, ext: 'csv', charset: 'utf-8' as const, pageSize: 10 };
+    const records = (await collect(checkInWorker(chunked(text), task))).flatMap((p) => p.records);
+    expect(records).toEqual([
+      { id: 'ann@acme.test', email: 'ann@acme.test', name: 'Ann\r\nLee, Jr' },
+      { id: 'bob@acme.test', email: 'bob@acme.test', name: 'Bob' },
+    ]);
+    const tabs = chunked('Email\tName\nkai@acme.test\tKai, K\n');
+    expect(await readColumns(tabs, 'csv')).toEqual(['Email', 'Name']);
+    expect((await collect(checkInWorker(tabs, task))).flatMap((p) => p.records)).toEqual([
+      { id: 'kai@acme.test', email: 'kai@acme.test', name: 'Kai, K' },
+    ]);
+  });
+
+  it('names repeated header columns apart, in detection and in the check, so each can be mapped', async () => {
+    const open = async () =>
+      Readable.from([Buffer.from('Email,Email,Name\nold@acme.test,new@acme.test,N\n')]);
+    expect(await readColumns(open, 'csv')).toEqual(['Email', 'Email (2)', 'Name']);
+    const pages = await collect(
+      checkedPages(readRows(open, 'csv'), importTargets.accounts!, { email: 'Email (2)', name: 'Name' }, 10),
+    );
+    expect(pages[0]?.records).toEqual([{ id: 'new@acme.test', email: 'new@acme.test', name: 'N' }]);
+  });
+
+  it('a truncated workbook fails saying the workbook could not be read, and why', async () => {
+    const open = async () => Readable.from([Buffer.from('PK\x03\x04garbage', 'latin1')]);
+    await expect(readColumns(open, 'xlsx')).rejects.toThrow(
+      /^the workbook's zip archive ends early \(the file is truncated/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { nowIso, toJson } from '../../platform/db/json.js';
 import { AppError, badRequest, type FieldProblem, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
+import type { Logger } from '../../platform/log/log.js';
 import { unstorableText } from '../../platform/text/storable.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
@@ -9,7 +10,7 @@ import { charsetOfMime } from '../files/sniff.js';
 import { checkers } from './check-worker.js';
 import { IMPORT_JOB, type ImportJobDeps, registerImportJob } from './import-job.js';
 import { loadParsing, type Parsing } from './parsing-state.js';
-import { readColumns } from './read-rows.js';
+import { readColumns, UnreadableFile } from './read-rows.js';
 import { importTargets } from './targets.js';
 
 /**
@@ -26,15 +27,7 @@ export function createParsingsService(deps: ImportJobDeps) {
     /** Creates the parsing of an uploaded CSV/XLSX file, with its detected columns. */
     async createForFile(actor: Actor, file: OpenableFile): Promise<Parsing | undefined> {
       if (file.ext !== 'csv' && file.ext !== 'xlsx') return undefined;
-      const header = await readColumns(file.open, file.ext, charsetOfMime(file.contentType)).catch(
-        () => [] as string[],
-      );
-      // A header the stores cannot hold fails the parsing, naming the column.
-      const problems = header.map(unstorableText);
-      const bad = problems.findIndex((problem) => problem !== undefined);
-      const columns = bad < 0 ? header : [];
-      const failure =
-        bad < 0 ? 'No header row found' : `Column ${bad + 1} of the header row ${problems[bad]}`;
+      const { columns, failure } = await detectColumns(file, deps.log);
       const id = newId('prs');
       const now = nowIso();
       await db
@@ -49,7 +42,7 @@ export function createParsingsService(deps: ImportJobDeps) {
           mappings: null,
           sync_id: null,
           result: null,
-          failure_reason: columns.length > 0 ? null : failure,
+          failure_reason: failure ?? null,
           created_by: actor.id,
           created_at: now,
           updated_at: now,
@@ -109,6 +102,8 @@ export function createParsingsService(deps: ImportJobDeps) {
           problem: 'required: the app whose custom instance receives the rows',
         });
       const mapping: Record<string, string> = {};
+      /** The entry that mapped each target field first. */
+      const mappedBy: Record<string, number> = {};
       input.mappings.forEach((m, i) => {
         if (!parsing.columns.includes(m.sourceColumn))
           problems.push({
@@ -123,7 +118,15 @@ export function createParsingsService(deps: ImportJobDeps) {
             field: `mappings[${i}].targetField`,
             problem: `'${m.targetField}' is not a field of ${targetName} (fields: ${Object.keys(target.fields).join(', ')})`,
           });
-        if (fieldName) mapping[fieldName] = m.sourceColumn;
+        if (fieldName && mappedBy[fieldName] !== undefined)
+          problems.push({
+            field: `mappings[${i}].targetField`,
+            problem: `'${fieldName}' is already the target of mappings[${mappedBy[fieldName]}]; each field may be mapped once`,
+          });
+        else if (fieldName) {
+          mappedBy[fieldName] = i;
+          mapping[fieldName] = m.sourceColumn;
+        }
       });
       for (const [field, spec] of Object.entries(target?.fields ?? {})) {
         if (spec.required && !mapping[field])
@@ -159,6 +162,31 @@ export function createParsingsService(deps: ImportJobDeps) {
       return load(actor.tenantId, parsing.id);
     },
   };
+}
+
+/**
+ * A file's columns as detected at upload, or why it cannot be imported: content the parser cannot
+ * read (with the parser's reason), no header row, or a header name the stores cannot hold.
+ */
+async function detectColumns(
+  file: OpenableFile,
+  log: Logger,
+): Promise<{ columns: string[]; failure?: string }> {
+  let header: string[];
+  try {
+    header = await readColumns(file.open, file.ext, charsetOfMime(file.contentType));
+  } catch (error) {
+    if (error instanceof UnreadableFile)
+      return { columns: [], failure: `The file could not be read: ${error.message}` };
+    log.warn({ err: error, fileId: file.id }, 'reading the header of an uploaded file failed');
+    return { columns: [], failure: 'The file could not be read (internal error)' };
+  }
+  if (header.length === 0) return { columns: [], failure: 'No header row found' };
+  // A header the stores cannot hold fails the parsing, naming the column.
+  const problems = header.map(unstorableText);
+  const bad = problems.findIndex((problem) => problem !== undefined);
+  if (bad >= 0) return { columns: [], failure: `Column ${bad + 1} of the header row ${problems[bad]}` };
+  return { columns: header };
 }
 
 export type ParsingsService = ReturnType<typeof createParsingsService>;
