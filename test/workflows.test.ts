@@ -255,6 +255,41 @@ describe('workflows: onboarding and offboarding', () => {
     expect(message.data.user.groups).toBeUndefined();
   });
 
+  it('http_request after remove_from_group posts the person as that action left them', async () => {
+    const hook = await receiver();
+    closers.push(hook.close);
+    const [x, y] = [await group('Mover X'), await group('Mover Y')];
+    const gus = await user('gus@acme.test', 'Analyst');
+    await addMember(x, gus);
+    await addMember(y, gus);
+    const created = json(
+      await api('POST', '/api/workflows', {
+        name: 'Mover cleanup',
+        trigger: 'user.updated',
+        condition: 'title eq "Mover"',
+        actions: [
+          { type: 'remove_from_group', groupId: '*' },
+          { type: 'http_request', url: hook.url },
+        ],
+      }),
+      201,
+    );
+    json(
+      await scim('PATCH', `/Users/${gus}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'title', value: 'Mover' }],
+      }),
+      200,
+    );
+    const runs = await settled(gus, 2, created.workflow.id);
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed']);
+    expect(await groupsOf(gus)).toEqual([]);
+    expect(hook.requests).toHaveLength(1);
+    const message = JSON.parse(hook.requests[0]?.body ?? '{}') as Obj;
+    expect(message.data.user).toMatchObject({ id: gus, title: 'Mover', active: true });
+    expect(message.data.user.groups).toBeUndefined();
+  });
+
   it('a failing action is retried, then marked failed; the actions after it are skipped', async () => {
     const flaky = await receiver((n) => (n === 1 ? 503 : 200));
     const down = await receiver(() => 500);

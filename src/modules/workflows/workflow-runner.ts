@@ -29,6 +29,11 @@ const triggers: ReadonlySet<string> = new Set(workflowTriggers);
  */
 const PERSON_BASE_URL = '';
 
+/** Actions that send or evaluate the person's record (not just their id). */
+function readsPerson(action: WorkflowAction): boolean {
+  return action.type === 'http_request' || (action.type === 'remove_from_group' && action.groupId === '*');
+}
+
 interface RunJob {
   workflowId: string;
   eventId: string;
@@ -242,7 +247,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     const personId = open[0]?.person_id ?? '';
     // Deleted people included: a SCIM DELETE deactivates and must run offboarding like active=false.
     const readPerson = () => findWorkflowPerson(db, tenantId, personId, PERSON_BASE_URL);
-    const person = await readPerson();
+    let person = await readPerson();
     if (!person)
       return settle(tenantId, openIds, { status: 'skipped', error: `person ${personId} not found` });
     if (workflow.condition && !(await matchesWorkflowCondition(db, tenantId, personId, workflow.condition)))
@@ -259,6 +264,8 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
       const attempts = execution.attempts + 1;
       await settle(tenantId, [execution.id], { status: 'running', attempts });
       try {
+        // The person as the earlier actions left them (e.g. without the groups just removed).
+        if (i > 0 && readsPerson(action)) person = (await readPerson()) ?? person;
         await perform(actor, workflow, action, event, person, execution.id);
         await settle(tenantId, [execution.id], { status: 'completed', error: null });
       } catch (error) {
