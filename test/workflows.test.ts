@@ -53,14 +53,22 @@ describe('workflows: onboarding and offboarding', () => {
     payload?: unknown,
     token = t.ownerToken,
   ) => t.request({ method, url, token, ...(payload === undefined ? {} : { payload: payload as object }) });
-  const scim = (method: 'POST' | 'PATCH', url: string, payload: unknown) =>
+  const scim = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
     t.request({
       method,
       url: `/scim/v2${url}`,
       token: t.ownerToken,
       headers: { 'content-type': SCIM },
-      payload: JSON.stringify(payload),
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
     });
+  const addMember = async (groupId: string, personId: string) =>
+    json(
+      await scim('PATCH', `/Groups/${groupId}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: personId }] }],
+      }),
+      200,
+    );
   const group = async (displayName: string) =>
     json(
       await scim('POST', '/Groups', {
@@ -87,12 +95,16 @@ describe('workflows: onboarding and offboarding', () => {
         .where('person_id', '=', personId)
         .execute()
     ).map((r) => r.group_id);
-  /** The executions of one person, once none is pending or running. */
-  async function settled(userId: string, count: number): Promise<Obj[]> {
+  /** The executions of one person (of one workflow, if given), once none is pending or running. */
+  async function settled(userId: string, count: number, workflowId?: string): Promise<Obj[]> {
+    const only = workflowId ? `&workflowId=${workflowId}` : '';
     // pg-boss retries after whole seconds (1 s, 2 s, …): allow for a few.
     for (let i = 0; i < 600; i++) {
       await t.app.outbox.relay();
-      const res = await api('GET', `/v1.1/workflows/actionExecutions?userId=${userId}&sort=id&size=100`);
+      const res = await api(
+        'GET',
+        `/v1.1/workflows/actionExecutions?userId=${userId}${only}&sort=id&size=100`,
+      );
       const rows = json(res).data as Obj[];
       if (rows.length >= count && rows.every((r) => r.status !== 'pending' && r.status !== 'running')) {
         expectContract('torii-v1.openapi.yaml', 'get', '/workflows/actionExecutions', res);
@@ -196,6 +208,86 @@ describe('workflows: onboarding and offboarding', () => {
     const runs = (await settled(cleo, 1)).filter((r) => r.eventType === 'user.deactivated');
     expect(runs.map((r) => r.status)).toEqual(['completed']);
     expect(await groupsOf(cleo)).toEqual([]);
+  });
+
+  it('offboarding runs for a SCIM DELETE as for active=false: the deleted person is still found', async () => {
+    const hook = await receiver();
+    closers.push(hook.close);
+    const g = await group('Leavers group');
+    const finn = await user('finn@acme.test', 'Leaver');
+    await addMember(g, finn);
+    const created = json(
+      await api('POST', '/api/workflows', {
+        name: 'Leaver offboarding',
+        trigger: 'user.deactivated',
+        // The condition is evaluated on the deleted person too.
+        condition: 'title eq "Leaver"',
+        actions: [
+          { type: 'remove_from_group', groupId: '*' },
+          { type: 'http_request', url: hook.url },
+        ],
+      }),
+      201,
+    );
+    expect((await scim('DELETE', `/Users/${finn}`)).statusCode).toBe(204);
+    const runs = await settled(finn, 2, created.workflow.id);
+    expect(runs.map((r) => [r.actionType, r.status, r.error ?? null])).toEqual([
+      // The DELETE already removed the memberships: nothing left to remove is a success.
+      ['remove_from_group', 'completed', null],
+      ['http_request', 'completed', null],
+    ]);
+    expect(await groupsOf(finn)).toEqual([]);
+    expect(hook.requests).toHaveLength(1);
+    const message = new Webhook(created.secret).verify(
+      hook.requests[0]?.body ?? '',
+      Object.fromEntries(Object.entries(hook.requests[0]?.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    ) as Obj;
+    expect(message.data.event).toMatchObject({ type: 'user.deactivated', payload: { deleted: true } });
+    expect(message.data.user).toMatchObject({
+      id: finn,
+      userName: 'finn@acme.test',
+      title: 'Leaver',
+      active: false,
+      emails: [{ value: 'finn@acme.test', primary: true }],
+      // Relative: the runner has no public URL to make it absolute with.
+      meta: { resourceType: 'User', location: `/Users/${finn}` },
+    });
+    expect(message.data.user.groups).toBeUndefined();
+  });
+
+  it('http_request after remove_from_group posts the person as that action left them', async () => {
+    const hook = await receiver();
+    closers.push(hook.close);
+    const [x, y] = [await group('Mover X'), await group('Mover Y')];
+    const gus = await user('gus@acme.test', 'Analyst');
+    await addMember(x, gus);
+    await addMember(y, gus);
+    const created = json(
+      await api('POST', '/api/workflows', {
+        name: 'Mover cleanup',
+        trigger: 'user.updated',
+        condition: 'title eq "Mover"',
+        actions: [
+          { type: 'remove_from_group', groupId: '*' },
+          { type: 'http_request', url: hook.url },
+        ],
+      }),
+      201,
+    );
+    json(
+      await scim('PATCH', `/Users/${gus}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'title', value: 'Mover' }],
+      }),
+      200,
+    );
+    const runs = await settled(gus, 2, created.workflow.id);
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed']);
+    expect(await groupsOf(gus)).toEqual([]);
+    expect(hook.requests).toHaveLength(1);
+    const message = JSON.parse(hook.requests[0]?.body ?? '{}') as Obj;
+    expect(message.data.user).toMatchObject({ id: gus, title: 'Mover', active: true });
+    expect(message.data.user.groups).toBeUndefined();
   });
 
   it('a failing action is retried, then marked failed; the actions after it are skipped', async () => {

@@ -12,6 +12,7 @@ import type { ScimGroupsService } from '../scim/groups.service.js';
 import type { Resource } from '../scim/normalize.js';
 import type { ScimUsersService } from '../scim/users.service.js';
 import { signDelivery } from '../webhooks/signing.js';
+import { findWorkflowPerson, matchesWorkflowCondition } from './workflow-person.js';
 import { presentWorkflow } from './workflows.service.js';
 import { type Workflow, type WorkflowAction, workflowTriggers } from './workflows.types.js';
 
@@ -21,6 +22,17 @@ const DEFAULT_RETRY_LIMIT = 3;
 const MAX_ERROR = 500;
 const INSERT_CHUNK = 500;
 const triggers: ReadonlySet<string> = new Set(workflowTriggers);
+/**
+ * Base of the `$ref` and `meta.location` URLs in the person's record. Relative (`/Users/…`): the
+ * runner is not given the server's public URL (SIGHTLINE_PUBLIC_URL) and has no request to take a
+ * host from.
+ */
+const PERSON_BASE_URL = '';
+
+/** Actions that send or evaluate the person's record (not just their id). */
+function readsPerson(action: WorkflowAction): boolean {
+  return action.type === 'http_request' || (action.type === 'remove_from_group' && action.groupId === '*');
+}
 
 interface RunJob {
   workflowId: string;
@@ -33,7 +45,11 @@ export interface WorkflowRunnerDeps {
   log: Logger;
   encryptionKey: Buffer;
   allowPrivateUrls: boolean;
-  scimUsers: ScimUsersService;
+  /**
+   * Not read: a run must see people deleted through SCIM, which this service hides, so the runner
+   * reads the person itself (`workflow-person.ts`). Kept until the composition root stops passing it.
+   */
+  scimUsers?: ScimUsersService;
   scimGroups: ScimGroupsService;
   backoffMs?: number;
   retryLimit?: number;
@@ -229,18 +245,13 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     const workflow = presentWorkflow(row);
     const actor = systemActor(tenantId, `workflow ${workflow.name}`);
     const personId = open[0]?.person_id ?? '';
-    const person = await deps.scimUsers.get(actor, personId, '').catch(() => undefined);
+    // Deleted people included: a SCIM DELETE deactivates and must run offboarding like active=false.
+    const readPerson = () => findWorkflowPerson(db, tenantId, personId, PERSON_BASE_URL);
+    let person = await readPerson();
     if (!person)
       return settle(tenantId, openIds, { status: 'skipped', error: `person ${personId} not found` });
-    if (workflow.condition) {
-      const matched = await deps.scimUsers.list(
-        actor,
-        { filter: `id eq "${personId}" and (${workflow.condition})`, count: 1 },
-        '',
-      );
-      if (matched.totalResults === 0)
-        return settle(tenantId, openIds, { status: 'skipped', error: 'condition not met' });
-    }
+    if (workflow.condition && !(await matchesWorkflowCondition(db, tenantId, personId, workflow.condition)))
+      return settle(tenantId, openIds, { status: 'skipped', error: 'condition not met' });
     for (const [i, execution] of open.entries()) {
       const action = workflow.actions[execution.action_index];
       if (!action || action.type !== execution.action_type) {
@@ -253,6 +264,8 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
       const attempts = execution.attempts + 1;
       await settle(tenantId, [execution.id], { status: 'running', attempts });
       try {
+        // The person as the earlier actions left them (e.g. without the groups just removed).
+        if (i > 0 && readsPerson(action)) person = (await readPerson()) ?? person;
         await perform(actor, workflow, action, event, person, execution.id);
         await settle(tenantId, [execution.id], { status: 'completed', error: null });
       } catch (error) {
