@@ -379,6 +379,32 @@ describe.skipIf(skipPostgres)('management face: apps (/v1.0, /v1.1)', () => {
     }
   });
 
+  it('refuses tampered cursors whose value does not have the type of the sort', async () => {
+    await createApp({ name: 'Cursor Target' });
+    const tamper = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const cases: [string, unknown[]][] = [
+      ['annualCost', ['annualCost', 'abc', 'app_x']],
+      ['-activeUsers', ['-activeUsers', '5', 'app_x']],
+      ['annualCost', ['annualCost', null, 'app_x']],
+      ['name', ['name', 1, 'x']],
+      ['name', ['name', null, 'x']],
+      ['createdAt', ['createdAt', 20250101, 'x']],
+      ['id', ['id', 'app_x', 1]],
+    ];
+    for (const [sort, value] of cases) {
+      const query = `sort=${sort}&cursor=${tamper(value)}`;
+      const r = await call('GET', `/v1.1/apps?${query}`);
+      expect(r.statusCode, JSON.stringify(value)).toBe(400);
+      expect(r.json<{ message: string }>().message, JSON.stringify(value)).toMatch(/^cursor: /);
+    }
+    // Cursors of the right type still page, numeric sorts included.
+    const first = page(await call('GET', '/v1.1/apps?sort=-annualCost&size=1'));
+    const next = await call('GET', `/v1.1/apps?sort=-annualCost&size=1&cursor=${first.nextCursor}`);
+    expect(next.statusCode, next.body).toBe(200);
+    const byName = await call('GET', `/v1.1/apps?cursor=${tamper(['name', 'a', 'x'])}`);
+    expect(byName.statusCode, byName.body).toBe(200);
+  });
+
   it('keeps tenants apart: another tenant sees none of these apps and gets 404 for their ids', async () => {
     const mine = await createApp({ name: 'Isolated App' });
     const tenant = await call('POST', '/api/tenants', { name: 'Other Org' });
