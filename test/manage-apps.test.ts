@@ -405,6 +405,43 @@ describe.skipIf(skipPostgres)('management face: apps (/v1.0, /v1.1)', () => {
     expect(byName.statusCode, byName.body).toBe(200);
   });
 
+  it('enforces a required custom field on PUT only when the request clears it', async () => {
+    const before = await createApp({ name: 'Before Required' });
+    const created = await call('POST', '/v1.1/customFields', {
+      entity: 'apps',
+      key: 'costCenter',
+      name: 'Cost center',
+      type: 'string',
+      isRequired: true,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const fieldId = created.json<{ id: string }>().id;
+    try {
+      const missing = await call('POST', '/v1.1/apps', { name: 'No Cost Center' });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json<{ message: string }>().message).toContain('customFields.costCenter: is required');
+      const blank = await call('POST', '/v1.1/apps', { name: 'Blank', customFields: { costCenter: ' ' } });
+      expect(blank.statusCode).toBe(400);
+      // An app from before the field was required lacks it; unrelated updates still go through.
+      const unrelated = await call('PUT', `/v1.1/apps/${before.id}`, { category: 'Finance' });
+      expect(unrelated.statusCode, unrelated.body).toBe(200);
+      for (const costCenter of [null, '']) {
+        const cleared = await call('PUT', `/v1.1/apps/${before.id}`, { customFields: { costCenter } });
+        expect(cleared.statusCode, JSON.stringify(costCenter)).toBe(400);
+        expect(cleared.json<{ message: string }>().message).toContain('customFields.costCenter: is required');
+      }
+      const set = await call('PUT', `/v1.1/apps/${before.id}`, { customFields: { costCenter: 'CC-1' } });
+      expect(set.json<AppItem>()).toMatchObject({ costCenter: 'CC-1' });
+      const blanked = await call('PUT', `/v1.1/apps/${before.id}`, { customFields: { costCenter: '' } });
+      expect(blanked.statusCode).toBe(400);
+      expect((await call('GET', `/v1.1/apps/${before.id}`)).json<AppItem>()).toMatchObject({
+        costCenter: 'CC-1',
+      });
+    } finally {
+      await call('DELETE', `/v1.1/customFields/${fieldId}`);
+    }
+  });
+
   it('keeps tenants apart: another tenant sees none of these apps and gets 404 for their ids', async () => {
     const mine = await createApp({ name: 'Isolated App' });
     const tenant = await call('POST', '/api/tenants', { name: 'Other Org' });
