@@ -140,7 +140,7 @@ export async function createApp(
     webhooks: createWebhooksService({ db, ...webhookSettings }),
     apps: createAppsService({ db, dialect: store.dialect }),
     contracts: createContractsService({ db, dialect: store.dialect }),
-    fields: createFieldsService({ db }),
+    fields: createFieldsService({ db, dialect: store.dialect }),
     usersList: createUsersList({ db, dialect: store.dialect }),
     auditList: createAuditList({ db, dialect: store.dialect }),
     scimUsers,

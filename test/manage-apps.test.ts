@@ -379,6 +379,69 @@ describe.skipIf(skipPostgres)('management face: apps (/v1.0, /v1.1)', () => {
     }
   });
 
+  it('refuses tampered cursors whose value does not have the type of the sort', async () => {
+    await createApp({ name: 'Cursor Target' });
+    const tamper = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const cases: [string, unknown[]][] = [
+      ['annualCost', ['annualCost', 'abc', 'app_x']],
+      ['-activeUsers', ['-activeUsers', '5', 'app_x']],
+      ['annualCost', ['annualCost', null, 'app_x']],
+      ['name', ['name', 1, 'x']],
+      ['name', ['name', null, 'x']],
+      ['createdAt', ['createdAt', 20250101, 'x']],
+      ['id', ['id', 'app_x', 1]],
+    ];
+    for (const [sort, value] of cases) {
+      const query = `sort=${sort}&cursor=${tamper(value)}`;
+      const r = await call('GET', `/v1.1/apps?${query}`);
+      expect(r.statusCode, JSON.stringify(value)).toBe(400);
+      expect(r.json<{ message: string }>().message, JSON.stringify(value)).toMatch(/^cursor: /);
+    }
+    // Cursors of the right type still page, numeric sorts included.
+    const first = page(await call('GET', '/v1.1/apps?sort=-annualCost&size=1'));
+    const next = await call('GET', `/v1.1/apps?sort=-annualCost&size=1&cursor=${first.nextCursor}`);
+    expect(next.statusCode, next.body).toBe(200);
+    const byName = await call('GET', `/v1.1/apps?cursor=${tamper(['name', 'a', 'x'])}`);
+    expect(byName.statusCode, byName.body).toBe(200);
+  });
+
+  it('enforces a required custom field on PUT only when the request clears it', async () => {
+    const before = await createApp({ name: 'Before Required' });
+    const created = await call('POST', '/v1.1/customFields', {
+      entity: 'apps',
+      key: 'costCenter',
+      name: 'Cost center',
+      type: 'string',
+      isRequired: true,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const fieldId = created.json<{ id: string }>().id;
+    try {
+      const missing = await call('POST', '/v1.1/apps', { name: 'No Cost Center' });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json<{ message: string }>().message).toContain('customFields.costCenter: is required');
+      const blank = await call('POST', '/v1.1/apps', { name: 'Blank', customFields: { costCenter: ' ' } });
+      expect(blank.statusCode).toBe(400);
+      // An app from before the field was required lacks it; unrelated updates still go through.
+      const unrelated = await call('PUT', `/v1.1/apps/${before.id}`, { category: 'Finance' });
+      expect(unrelated.statusCode, unrelated.body).toBe(200);
+      for (const costCenter of [null, '']) {
+        const cleared = await call('PUT', `/v1.1/apps/${before.id}`, { customFields: { costCenter } });
+        expect(cleared.statusCode, JSON.stringify(costCenter)).toBe(400);
+        expect(cleared.json<{ message: string }>().message).toContain('customFields.costCenter: is required');
+      }
+      const set = await call('PUT', `/v1.1/apps/${before.id}`, { customFields: { costCenter: 'CC-1' } });
+      expect(set.json<AppItem>()).toMatchObject({ costCenter: 'CC-1' });
+      const blanked = await call('PUT', `/v1.1/apps/${before.id}`, { customFields: { costCenter: '' } });
+      expect(blanked.statusCode).toBe(400);
+      expect((await call('GET', `/v1.1/apps/${before.id}`)).json<AppItem>()).toMatchObject({
+        costCenter: 'CC-1',
+      });
+    } finally {
+      await call('DELETE', `/v1.1/customFields/${fieldId}`);
+    }
+  });
+
   it('keeps tenants apart: another tenant sees none of these apps and gets 404 for their ids', async () => {
     const mine = await createApp({ name: 'Isolated App' });
     const tenant = await call('POST', '/api/tenants', { name: 'Other Org' });

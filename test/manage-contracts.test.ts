@@ -122,6 +122,38 @@ describe.skipIf(skipPostgres)('management face: contracts (/v1.0, /v1.1)', () =>
     expect(row.cost_minor).toBe(120000);
   });
 
+  it('converts money exactly and refuses amounts finer than the currency', async () => {
+    const contract = await create({ annualCost: 1.15, currency: 'USD' });
+    const minor = async () =>
+      (
+        await t.app.store.db
+          .selectFrom('contracts')
+          .select('cost_minor')
+          .where('id', '=', contract.id)
+          .executeTakeFirstOrThrow()
+      ).cost_minor;
+    expect(await minor()).toBe(115);
+    expect(contract.annualCost).toBe(1.15);
+    const r = await call('PUT', `/v1.1/contracts/${contract.id}`, { annualCost: 4.35 });
+    expect(r.json<ContractItem>().annualCost).toBe(4.35);
+    expect(await minor()).toBe(435);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ annualCost: 1.005 }, 'annualCost: USD amounts have at most 2 decimal places'],
+      [{ annualCost: 0.001 }, 'annualCost: USD amounts have at most 2 decimal places'],
+      [{ annualCost: 1234.56, currency: 'JPY' }, 'annualCost: JPY amounts have no decimal places'],
+      [{ annualCost: 1.0005, currency: 'KWD' }, 'annualCost: KWD amounts have at most 3 decimal places'],
+    ];
+    for (const [body, message] of cases) {
+      const refused = await call('PUT', `/v1.1/contracts/${contract.id}`, body);
+      expect(refused.statusCode, JSON.stringify(body)).toBe(400);
+      expect(refused.json<{ message: string }>().message, JSON.stringify(body)).toContain(message);
+    }
+    expect(await minor()).toBe(435);
+    const dinar = await call('PUT', `/v1.1/contracts/${contract.id}`, { annualCost: 1.005, currency: 'KWD' });
+    expect(dinar.json<ContractItem>()).toMatchObject({ annualCost: 1.005, currency: 'KWD' });
+    expect(await minor()).toBe(1005);
+  });
+
   it('refuses broken terms with 400 naming the field', async () => {
     const contract = await create({ startDate: '2025-01-01', endDate: '2025-12-31' });
     const cases: [Record<string, unknown>, string][] = [

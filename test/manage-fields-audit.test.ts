@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { parseJson, toJson } from '../src/platform/db/json.js';
+import { createTenant, startTestApp, type TestApp } from './helpers/app.js';
 import { expectContract } from './helpers/contract.js';
 import { skipPostgres } from './helpers/db.js';
 
@@ -84,6 +85,89 @@ describe.skipIf(skipPostgres)('management face: custom fields and the audit log'
     expect((await call('GET', `/v1.1/customFields/${field.id}`)).statusCode).toBe(404);
     const unknownFilter = await call('GET', '/v1.1/apps?tier=gold');
     expect(unknownFilter.statusCode).toBe(400);
+  });
+
+  it('deletes the stored values with the definition, for apps, users and contracts, in its tenant only', async () => {
+    const define = async (entity: string, type: string, token = t.ownerToken) => {
+      const r = await call('POST', '/v1.1/customFields', { entity, key: 'crit', name: 'C', type }, token);
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json<Field>().id;
+    };
+    const appField = await define('apps', 'boolean');
+    const app = await call('POST', '/v1.1/apps', { name: 'Critical' });
+    const appId = app.json<{ id: string }>().id;
+    expect((await call('PUT', `/v1.1/apps/${appId}`, { customFields: { crit: true } })).statusCode).toBe(200);
+    const contractField = await define('contracts', 'boolean');
+    const contract = await call('POST', '/v1.1/contracts', {
+      appId,
+      name: 'Crit',
+      customFields: { crit: true },
+    });
+    expect(contract.statusCode, contract.body).toBe(201);
+    const contractId = contract.json<{ id: string }>().id;
+    // People's custom values have no write route: the users list reads them from people.custom.
+    const scim = await call('POST', '/scim/v2/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'crit@acme.com',
+    });
+    expect(scim.statusCode, scim.body).toBe(201);
+    const personId = scim.json<{ id: string }>().id;
+    const userField = await define('users', 'boolean');
+    await t.app.store.db
+      .updateTable('people')
+      .set({ custom: toJson({ crit: true, other: 'kept' }) })
+      .where('id', '=', personId)
+      .execute();
+    // Another tenant's values under the same key stay.
+    const other = await createTenant(t, 'Fields Other');
+    await define('apps', 'boolean', other);
+    const theirs = await call('POST', '/v1.1/apps', { name: 'Theirs', customFields: { crit: true } }, other);
+    expect(theirs.statusCode, theirs.body).toBe(201);
+
+    for (const id of [appField, contractField, userField]) {
+      expect((await call('DELETE', `/v1.1/customFields/${id}`)).statusCode).toBe(204);
+    }
+    for (const entity of ['apps', 'contracts', 'users']) await define(entity, 'number');
+    const gotApp = await call('GET', `/v1.1/apps/${appId}`);
+    expect(gotApp.json()).not.toHaveProperty('crit');
+    expect((await call('GET', '/v1.1/apps?crit=1')).json<Page<unknown>>().data).toEqual([]);
+    const gotContract = await call('GET', `/v1.1/contracts/${contractId}`);
+    expect(gotContract.json()).not.toHaveProperty('crit');
+    expect((await call('GET', '/v1.1/contracts?crit=1')).json<Page<unknown>>().data).toEqual([]);
+    const users = (await call('GET', '/v1.1/users?fields=crit')).json<Page<Record<string, unknown>>>().data;
+    expect(users.find((u) => u.id === personId)).toEqual({ id: personId });
+    expect((await call('GET', '/v1.1/users?crit=1')).json<Page<unknown>>().data).toEqual([]);
+    const stored = await t.app.store.db
+      .selectFrom('people')
+      .select('custom')
+      .where('id', '=', personId)
+      .executeTakeFirstOrThrow();
+    expect(parseJson(stored.custom, {})).toEqual({ other: 'kept' });
+    const theirApp = await call('GET', `/v1.1/apps/${theirs.json<{ id: string }>().id}`, undefined, other);
+    expect(theirApp.json()).toMatchObject({ crit: true });
+
+    const audit = await call('GET', `/v1.1/audit?action=custom_field.deleted&target=${appField}`);
+    expect(audit.json<Page<Entry>>().data[0]?.details).toMatchObject({ key: 'crit', valuesRemoved: 1 });
+  });
+
+  it('starts a new field empty even where values of a deleted field were left behind', async () => {
+    const app = await call('POST', '/v1.1/apps', { name: 'Leftovers' });
+    const appId = app.json<{ id: string }>().id;
+    // A value an earlier delete left behind, before deletes removed them.
+    await t.app.store.db
+      .updateTable('apps')
+      .set({ custom: toJson({ stale: 'yes' }) })
+      .where('id', '=', appId)
+      .execute();
+    const r = await call('POST', '/v1.1/customFields', {
+      entity: 'apps',
+      key: 'stale',
+      name: 'S',
+      type: 'string',
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    expect((await call('GET', `/v1.1/apps/${appId}`)).json()).not.toHaveProperty('stale');
+    expect((await call('GET', '/v1.1/apps?stale=yes')).json<Page<unknown>>().data).toEqual([]);
   });
 
   it('lists the audit log per the contract, newest first, with a cursor and at most 1000 a page', async () => {

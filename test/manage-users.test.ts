@@ -187,11 +187,28 @@ describe.skipIf(skipPostgres)('management face: users (/v1.0, /v1.1)', () => {
       ['sort=appsCount', 'sort'],
       ['fields=email,salary', 'salary'],
       ['isExternal=maybe', 'isExternal'],
+      ['status=bogus', "status: 'bogus' is not one of active, inactive, suspended"],
+      ['status=Active', "status: 'Active' is not one of active, inactive, suspended"],
+      ['status=active,gone', "status: 'gone'"],
     ]) {
       const r = await get(`/v1.1/users?${query}`);
       expect(r.statusCode, query).toBe(400);
       expect(r.json<{ message: string }>().message, query).toContain(name);
     }
+  });
+
+  it('filters by status, one or several of the stored values', async () => {
+    const idle = await insertPerson(t, tenantId, 'idle@acme.com');
+    await t.app.store.db.updateTable('people').set({ status: 'suspended' }).where('id', '=', idle).execute();
+    const suspended = await get('/v1.1/users?status=suspended&fields=email');
+    expect(suspended.statusCode, suspended.body).toBe(200);
+    expect(suspended.json<Page<UserItem>>().data).toEqual([{ id: idle, email: 'idle@acme.com' }]);
+    const some = await get('/v1.1/users?status=inactive,suspended&fields=id');
+    expect(some.json<Page<UserItem>>().data.map((u) => u.id)).toContain(idle);
+    const active = await get('/v1.1/users?status=active&size=1000&fields=status');
+    const statuses = active.json<Page<UserItem>>().data.map((u) => u.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set(['active']));
   });
 
   it('pages with a stable cursor while people are inserted between pages', async () => {

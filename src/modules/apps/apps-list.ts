@@ -47,15 +47,33 @@ export const appsList: ListDefinition = {
       filter: 'text_ci',
       filterExpr: sql.ref('o.email_lc'),
     },
-    activeUsers: { select: sql.ref('f.active_users'), sort: true, filter: 'number', present: Number },
-    totalUsers: { select: sql.ref('f.total_users'), sort: true, filter: 'number', present: Number },
-    totalLicenses: {
-      select: sql.ref('f.total_licenses'),
+    activeUsers: {
+      select: sql.ref('f.active_users'),
       sort: true,
+      sortType: 'number',
       filter: 'number',
       present: Number,
     },
-    annualCost: { select: sql.ref('f.annual_cost_minor'), sort: true, present: presentMoney },
+    totalUsers: {
+      select: sql.ref('f.total_users'),
+      sort: true,
+      sortType: 'number',
+      filter: 'number',
+      present: Number,
+    },
+    totalLicenses: {
+      select: sql.ref('f.total_licenses'),
+      sort: true,
+      sortType: 'number',
+      filter: 'number',
+      present: Number,
+    },
+    annualCost: {
+      select: sql.ref('f.annual_cost_minor'),
+      sort: true,
+      sortType: 'number',
+      present: presentMoney,
+    },
     createdAt: { select: sql.ref('a.created_at'), sort: true },
   },
 };

@@ -1,6 +1,6 @@
 import type { FieldProblem } from '../../platform/errors/app-error.js';
 import { isIsoDate } from '../fields/custom-values.js';
-import { isCurrencyCode } from './currencies.js';
+import { currencyDecimals, fitsCurrency, isCurrencyCode } from './currencies.js';
 
 export const contractStatuses = ['active', 'expired', 'cancelled'] as const;
 
@@ -38,10 +38,19 @@ function checkDate(problems: FieldProblem[], field: string, value: string | null
   return true;
 }
 
+function precisionProblem(currency: string | null): string {
+  const decimals = currencyDecimals(currency);
+  const amounts = currency ? `${currency} amounts` : 'amounts';
+  return decimals === 0
+    ? `${amounts} have no decimal places (whole units only)`
+    : `${amounts} have at most ${decimals} decimal places`;
+}
+
 /**
  * Every rule a contract's terms must meet, as problems naming the field: known status, dates that
  * exist, end not before start, renewal not before start nor more than 5 years after the end,
- * an ISO 4217 currency, a non-negative cost.
+ * an ISO 4217 currency, a non-negative cost with no more decimal places than the currency has
+ * (2 without a currency).
  */
 export function contractProblems(
   terms: ContractTerms,
@@ -75,6 +84,8 @@ export function contractProblems(
       problems.push({ field: 'annualCost', problem: 'must be a non-negative number' });
     } else if (terms.annualCost > MAX_ANNUAL_COST) {
       problems.push({ field: 'annualCost', problem: `must be at most ${MAX_ANNUAL_COST}` });
+    } else if (!fitsCurrency(terms.annualCost, terms.currency)) {
+      problems.push({ field: 'annualCost', problem: precisionProblem(terms.currency) });
     }
   }
   return problems;

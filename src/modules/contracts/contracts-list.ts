@@ -35,6 +35,7 @@ export const contractsList: ListDefinition = {
     annualCost: {
       select: sql`(${annualizedContractCost} * 1.0 / ${divisor})`,
       sort: sql`coalesce(${annualizedContractCost}, 0)`,
+      sortType: 'number',
       present: (v) => (v === null || v === undefined ? undefined : Number(v)),
     },
     currency: { select: sql.ref('c.currency'), filter: 'text' },

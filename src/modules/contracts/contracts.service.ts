@@ -15,7 +15,7 @@ import { parseListRequest } from '../listing/list-params.js';
 import { listPage } from '../listing/list-query.js';
 import { contractProblems } from './contract-rules.js';
 import { contractsList } from './contracts-list.js';
-import { minorPerMajor } from './currencies.js';
+import { toMinorUnits } from './currencies.js';
 
 /** The contract's ContractUpdate (every field optional), plus Sightline's custom field values. */
 export interface ContractUpdate {
@@ -114,7 +114,8 @@ export function createContractsService({ db, dialect }: { db: Db; dialect: Diale
           : input.annualCost === null
             ? { cost_minor: null, billing_period: null }
             : {
-                cost_minor: Math.round(input.annualCost * minorPerMajor(currency)),
+                // Exact: contractProblems refused amounts finer than the currency's minor unit.
+                cost_minor: toMinorUnits(input.annualCost, currency),
                 billing_period: 'annual',
               };
       const now = nowIso();

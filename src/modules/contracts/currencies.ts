@@ -23,5 +23,46 @@ export function minorPerMajor(code: string | null | undefined): number {
   return 100;
 }
 
+/** Decimal places of a currency's amounts (2 unless the currency has 0 or 3). */
+export function currencyDecimals(code: string | null | undefined): number {
+  return Math.round(Math.log10(minorPerMajor(code)));
+}
+
+/**
+ * The decimal digits of a finite non-negative amount as written (the shortest text that reads back
+ * as the same number, so 1.15 is "1" and "15", not the binary value 1.149999…), or undefined for
+ * amounts JavaScript writes with an exponent (below 1e-6 or from 1e21).
+ */
+function decimalDigits(amount: number): { whole: string; fraction: string } | undefined {
+  const text = String(amount);
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match?.[1]) return undefined;
+  return { whole: match[1], fraction: match[2] ?? '' };
+}
+
+/** True when a finite non-negative amount has no more fraction digits than the currency allows. */
+export function fitsCurrency(amount: number, code: string | null | undefined): boolean {
+  if (amount === 0) return true;
+  const digits = decimalDigits(amount);
+  return digits !== undefined && digits.fraction.length <= currencyDecimals(code);
+}
+
+/**
+ * An amount in major units as exact integer minor units, worked from its decimal digits (never
+ * `amount * 100`, which makes 1.15 into 114.99999999999999). The amount must fit the currency
+ * (fitsCurrency) and be at most 1e12, so the result is a safe integer.
+ */
+export function toMinorUnits(amount: number, code: string | null | undefined): number {
+  if (amount === 0) return 0;
+  const digits = decimalDigits(amount);
+  const decimals = currencyDecimals(code);
+  if (!digits || digits.fraction.length > decimals) {
+    throw new Error(`${amount} has more than ${decimals} decimal places`);
+  }
+  const minor = Number(`${digits.whole}${digits.fraction.padEnd(decimals, '0')}`);
+  if (!Number.isSafeInteger(minor)) throw new Error(`${amount} is too large for minor units`);
+  return minor;
+}
+
 export const zeroDecimalCurrencies = [...ZERO_DECIMALS];
 export const threeDecimalCurrencies = [...THREE_DECIMALS];

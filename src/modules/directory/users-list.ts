@@ -9,6 +9,9 @@ import { listPage } from '../listing/list-query.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The statuses people are stored with (SCIM writes active/inactive; sources also send suspended). */
+export const personStatuses = ['active', 'inactive', 'suspended'] as const;
+
 /**
  * External: an email outside the tenant's domains (subdomains count as inside). A tenant without
  * domains keeps the flag its sources stored. Domains are validated hostnames: no LIKE wildcards.
@@ -43,7 +46,7 @@ export function usersList(domains: string[]): ListDefinition {
       },
       firstName: { select: sql.ref('p.first_name'), sort: sql`coalesce(p.first_name, '')`, filter: 'text' },
       lastName: { select: sql.ref('p.last_name'), sort: sql`coalesce(p.last_name, '')`, filter: 'text' },
-      status: { select: sql.ref('p.status'), sort: true, filter: 'text' },
+      status: { select: sql.ref('p.status'), sort: true, filter: 'enum', values: personStatuses },
       department: { select: sql.ref('p.department'), sort: sql`coalesce(p.department, '')`, filter: 'text' },
       isExternal: { select: isExternal, filter: 'boolean', present: (v) => Number(v) === 1 },
       appsCount: {

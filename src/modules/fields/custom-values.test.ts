@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../platform/errors/app-error.js';
 import { applyCustomValues, isIsoDate } from './custom-values.js';
 import type { CustomField } from './fields.types.js';
 
@@ -60,6 +61,31 @@ describe('custom field values', () => {
       /customFields\.costCenter: is required/,
     );
     expect(() => applyCustomValues(fields, { costCenter: null }, { isCreate: false })).toThrow(/is required/);
+  });
+
+  it('counts blank text as no value for a required field, once per field', () => {
+    for (const isCreate of [true, false]) {
+      let problems: unknown;
+      try {
+        applyCustomValues(fields, { costCenter: '  ' }, { current: { costCenter: 'X' }, isCreate });
+      } catch (error) {
+        if (error instanceof AppError) problems = error.details?.problems;
+      }
+      expect(problems, `isCreate ${isCreate}`).toEqual([
+        { field: 'customFields.costCenter', problem: 'is required' },
+      ]);
+    }
+    // Blank text in an optional field is a value like any other.
+    expect(
+      applyCustomValues(fields, { notes: '' }, { current: { costCenter: 'X' }, isCreate: false }),
+    ).toEqual({
+      costCenter: 'X',
+      notes: '',
+    });
+  });
+
+  it('leaves a required field the row lacks alone on updates that do not touch it', () => {
+    expect(applyCustomValues(fields, { seats: 2 }, { current: {}, isCreate: false })).toEqual({ seats: 2 });
   });
 
   it('checks calendar dates', () => {

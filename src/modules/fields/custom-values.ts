@@ -30,10 +30,17 @@ export function customValueProblem(field: CustomField, value: unknown): string |
   }
 }
 
+/** An empty or whitespace-only text: no value for a required field. */
+function isBlank(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() === '';
+}
+
 /**
  * Validates custom field values written to an entity and returns the values to store: `current`
  * with `input` applied (null clears a value). Unknown keys, values of the wrong type and missing
- * required fields (on create, or cleared on update) are a 400 naming `<path>.<key>`.
+ * required fields are a 400 naming `<path>.<key>`. A required field is checked on create, and on
+ * update only when the write itself clears it (null or blank text): a field made required after
+ * rows existed must not block every unrelated update of a row that lacks it.
  */
 export function applyCustomValues(
   fields: CustomField[],
@@ -49,7 +56,7 @@ export function applyCustomValues(
       problems.push({ field: `${path}.${key}`, problem: 'is not a custom field of this entity' });
       continue;
     }
-    if (value === null) {
+    if (value === null || (field.isRequired && isBlank(value))) {
       if (field.isRequired) problems.push({ field: `${path}.${key}`, problem: 'is required' });
       delete result[key];
       continue;
@@ -60,8 +67,11 @@ export function applyCustomValues(
   }
   if (options.isCreate) {
     for (const field of fields) {
-      if (field.isRequired && (result[field.key] === undefined || result[field.key] === null)) {
-        problems.push({ field: `${path}.${field.key}`, problem: 'is required' });
+      const name = `${path}.${field.key}`;
+      const value = result[field.key];
+      const isMissing = value === undefined || value === null || isBlank(value);
+      if (field.isRequired && isMissing && !problems.some((p) => p.field === name)) {
+        problems.push({ field: name, problem: 'is required' });
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../../platform/db/db.js';
+import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso, parseJson, toJson } from '../../platform/db/json.js';
 import { AppError, notFound } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
@@ -13,6 +13,7 @@ import {
   type FieldMetadata,
 } from './fields.types.js';
 import { isPredefinedKey, predefinedFields } from './predefined.js';
+import { removeCustomValues } from './remove-custom-values.js';
 
 export interface CustomFieldInput {
   entity: CustomFieldEntity;
@@ -89,7 +90,7 @@ function checkOptions(type: CustomFieldType, options: string[] | undefined): str
 }
 
 /** Custom field definitions and the field metadata of apps, users and contracts. */
-export function createFieldsService({ db }: { db: Db }) {
+export function createFieldsService({ db, dialect }: { db: Db; dialect: Dialect }) {
   async function getRow(executor: Executor, tenantId: string, id: string): Promise<CustomField> {
     const row = await executor
       .selectFrom('custom_fields')
@@ -172,6 +173,9 @@ export function createFieldsService({ db }: { db: Db }) {
           .where('key', '=', input.key)
           .executeTakeFirst();
         if (taken) throw new AppError('conflict', `key: ${input.entity} already has a field '${input.key}'`);
+        // Values under this key can only be left from a field deleted before deletes removed them:
+        // the new field starts empty rather than reviving them, whatever their type.
+        await removeCustomValues(trx, dialect, actor.tenantId, input.entity, input.key);
         const now = nowIso();
         await trx
           .insertInto('custom_fields')
@@ -226,7 +230,10 @@ export function createFieldsService({ db }: { db: Db }) {
       return getRow(db, actor.tenantId, id);
     },
 
-    /** Deletes a definition; stored values stay in the rows but are no longer shown or filterable. */
+    /**
+     * Deletes a definition and, in the same transaction, the values stored under its key on the
+     * tenant's rows of its entity: a later field with the same key (of any type) starts empty.
+     */
     async delete(actor: Actor, id: string): Promise<void> {
       requireAction(actor, 'fields:write');
       await db.transaction().execute(async (trx) => {
@@ -236,11 +243,18 @@ export function createFieldsService({ db }: { db: Db }) {
           .where('tenant_id', '=', actor.tenantId)
           .where('id', '=', id)
           .execute();
+        const valuesRemoved = await removeCustomValues(
+          trx,
+          dialect,
+          actor.tenantId,
+          current.entity,
+          current.key,
+        );
         await recordAudit(trx, actor, {
           action: 'custom_field.deleted',
           targetType: 'custom_field',
           targetId: id,
-          details: { entity: current.entity, key: current.key },
+          details: { entity: current.entity, key: current.key, valuesRemoved },
         });
       });
     },

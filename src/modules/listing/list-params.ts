@@ -137,6 +137,6 @@ export function parseListRequest(
   const cursor =
     query.cursor === undefined || query.cursor === ''
       ? undefined
-      : decodeCursor(single('cursor', query.cursor), sortName);
+      : decodeCursor(single('cursor', query.cursor), sortName, def.fields[sort.key]?.sortType ?? 'text');
   return { size, sort, fields, filters, cursor };
 }

@@ -3,12 +3,17 @@ import type { RawBuilder } from 'kysely';
 /** How a query parameter filters a field: equality on the value, parsed per kind. */
 export type FilterKind = 'text' | 'text_ci' | 'enum' | 'boolean' | 'number' | 'date';
 
+/** The JavaScript type of a sort expression's values (sort expressions are never null). */
+export type SortValueType = 'text' | 'number';
+
 /** One field of a list: how it is selected, sorted, filtered and presented. */
 export interface ListField {
   /** SQL expression of the stored value. */
   select: RawBuilder<unknown>;
   /** Sortable: the sort expression (never null, so keyset comparisons hold), or true for `select`. */
   sort?: RawBuilder<unknown> | true;
+  /** Type of the sort value (default text): a cursor carrying a value of another type is refused. */
+  sortType?: SortValueType;
   /** Filterable by a query parameter named like the field. */
   filter?: FilterKind;
   /** Expression the filter compares (defaults to `select`; text_ci compares with a lower-cased value). */
