@@ -407,4 +407,60 @@ describe('workflows: onboarding and offboarding', () => {
     expect(runs).toEqual([]);
     expect(eve).toEqual(expect.any(String));
   });
+
+  it("an app account turning inactive in a push-sync does not offboard the person (only the person's own deactivation does)", async () => {
+    const wiki = await group('Wiki editors');
+    const dana = await user('dana@acme.test', 'Writer');
+    await addMember(wiki, dana);
+    const offboarding = json(
+      await api('POST', '/api/workflows', {
+        name: 'Offboard Dana',
+        trigger: 'user.deactivated',
+        condition: 'userName eq "dana@acme.test"',
+        actions: [{ type: 'remove_from_group', groupId: '*' }],
+      }),
+      201,
+    ).workflow.id as string;
+    // The control: an account change that does start a workflow, so the outbox has surely been read.
+    const roles = json(
+      await api('POST', '/api/workflows', {
+        name: 'Dana role change',
+        trigger: 'app_user.role_changed',
+        condition: 'userName eq "dana@acme.test"',
+        actions: [{ type: 'add_to_group', groupId: wiki }],
+      }),
+      201,
+    ).workflow.id as string;
+    const integration = json(
+      await api('POST', '/api/tokens', { name: 'wiki sync', role: 'integration' }),
+      201,
+    ).token as string;
+    const instance = json(await api('POST', '/api/instances', { appName: 'Wiki Tool' }), 201).data.id;
+    const push = async (status: string, role: string) => {
+      const base = `/v2/integrations-sync/instances/${instance}/syncs`;
+      const sync = json(await api('POST', base, undefined, integration), 201).data.id;
+      json(
+        await api(
+          'POST',
+          `${base}/${sync}/data/snapshots`,
+          { entity: 'users', page: 1, data: [{ id: 'w1', email: 'dana@acme.test', status, role }] },
+          integration,
+        ),
+      );
+      expect(json(await api('POST', `${base}/${sync}/finish`, undefined, integration)).data.status).toBe(
+        'finished',
+      );
+    };
+    await push('active', 'editor');
+    await push('inactive', 'viewer');
+    const runs = await settled(dana, 1, roles);
+    expect(runs.map((r) => [r.actionType, r.status])).toEqual([['add_to_group', 'completed']]);
+    const offboarded = json(
+      await api('GET', `/v1.1/workflows/actionExecutions?userId=${dana}&workflowId=${offboarding}&size=100`),
+    ).data;
+    expect(offboarded).toEqual([]);
+    expect(await groupsOf(dana)).toEqual([wiki]);
+    for (const id of [offboarding, roles])
+      json(await api('PATCH', `/api/workflows/${id}`, { enabled: false }));
+  });
 });

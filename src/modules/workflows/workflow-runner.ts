@@ -55,6 +55,18 @@ export interface WorkflowRunnerDeps {
   retryLimit?: number;
 }
 
+/**
+ * Whether an event can start a workflow: a trigger type, about a person. A push-sync reports an
+ * app account turning inactive or active as `user.deactivated` / `user.reactivated` too (Zluri's
+ * vocabulary, subject `app_user`): those are about one account, not the person, and must not run
+ * the person's offboarding or onboarding (`app_user.*` triggers are for account changes).
+ */
+function startsWorkflows(event: DomainEvent): boolean {
+  if (!triggers.has(event.type)) return false;
+  if (event.type.startsWith('user.') && event.subjectType === 'app_user') return false;
+  return personOf(event) !== undefined;
+}
+
 /** The person an event is about: the subject of `user.*` events, the account's person otherwise. */
 export function personOf(event: DomainEvent): string | undefined {
   if (event.subjectType === 'person' || event.subjectType === 'user') return event.subjectId ?? undefined;
@@ -75,7 +87,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
   const fanOut: EventSubscriber = async (events) => {
     const byTenant = new Map<string, DomainEvent[]>();
     for (const event of events) {
-      if (!triggers.has(event.type) || !personOf(event)) continue;
+      if (!startsWorkflows(event)) continue;
       byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), event]);
     }
     for (const [tenantId, tenantEvents] of byTenant) {
