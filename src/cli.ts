@@ -4,6 +4,7 @@ import { type App, createApp } from './app.js';
 import { formatResult, push } from './cli/push.js';
 import { systemActor } from './modules/auth/actor.js';
 import { type DemoSummary, generateDemo, generateDemoIfEmpty } from './modules/demo/demo.service.js';
+import { factEntities, snapshotEntities } from './modules/ingest/records.schema.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { openStore } from './platform/db/db.js';
 import { createLogger } from './platform/log/log.js';
@@ -45,6 +46,45 @@ function wholeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
   return n;
+}
+
+/** A token name as the API takes it: 1 to 200 characters. */
+function tokenName(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('the name must not be empty');
+  if (value.length > 200) throw new InvalidArgumentError('the name must be at most 200 characters');
+  return value;
+}
+
+const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+
+/**
+ * An ISO 8601 date-time with a time zone (`2027-01-01T00:00:00Z`, `…+02:00`), returned in UTC
+ * (`toISOString`) so that it compares with other stored times as text. Date alone, no zone,
+ * and impossible fields (`2027-02-30`, which Date would roll over into March) are refused.
+ */
+function expiryTime(value: string): string {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zoneHour = 0, zoneMinute = 0] =
+    isoDateTime
+      .exec(value)
+      ?.slice(1)
+      .map((part) => Number(part ?? 0)) ?? [];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const isValid =
+    isoDateTime.test(value) &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    zoneHour <= 23 &&
+    zoneMinute <= 59;
+  if (!isValid)
+    throw new InvalidArgumentError(
+      'expected an ISO 8601 date-time with a time zone, e.g. 2027-01-01T00:00:00Z or 2027-01-01T09:00:00+02:00',
+    );
+  return new Date(value).toISOString();
 }
 
 function formatDemoSummary(tenant: string, s: DemoSummary): string {
@@ -124,9 +164,9 @@ token
   .command('create')
   .description('Create an API token and print its secret (shown once)')
   .requiredOption('--role <role>', 'owner, admin, viewer, integration, provisioning or a custom role')
-  .option('--name <name>', 'a name to recognise the token by', 'cli')
+  .option('--name <name>', 'a name to recognise the token by', tokenName, 'cli')
   .option('--tenant <tenant>', 'tenant slug or id (default: the default tenant)')
-  .option('--expires-at <iso>', 'expiry time (ISO-8601)')
+  .option('--expires-at <iso>', 'expiry time: ISO 8601 date-time with a time zone', expiryTime)
   .action(async (opts: { role: string; name: string; tenant?: string; expiresAt?: string }) => {
     await withApp(async (app) => {
       const actor = await tenantActor(app, opts.tenant);
@@ -183,11 +223,8 @@ program
   .description('Push a CSV, JSON or NDJSON file to a running server through the /v2 push-sync API')
   .argument('<file>', 'records: CSV with a header row, a JSON array, or NDJSON')
   .requiredOption('--instance <id>', 'instance id')
-  .requiredOption(
-    '--entity <entity>',
-    'users, applications, contracts, transactions, groups, group_users, roles or activities',
-  )
-  .option('--facts', 'send as fact data (activities, transactions) instead of a snapshot')
+  .requiredOption('--entity <entity>', `snapshot entity: ${snapshotEntities.join(', ')}`)
+  .option('--facts', `send as fact data (${factEntities.join(', ')}) instead of a snapshot`)
   .option(
     '--url <url>',
     'server URL (env SIGHTLINE_URL)',

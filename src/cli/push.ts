@@ -1,4 +1,5 @@
 import { SingleBar } from 'cli-progress';
+import { factEntities, snapshotEntities } from '../modules/ingest/records.schema.js';
 import { countRecords, type FileRecord, readRecords } from './records-file.js';
 
 export interface PushOptions {
@@ -52,17 +53,54 @@ async function api<T>(options: PushOptions, method: string, path: string, body?:
   return JSON.parse(text) as T;
 }
 
+/** Refuses an entity the chosen upload kind does not take, naming the ones it does. */
+export function checkEntity(kind: PushOptions['kind'], entity: string): void {
+  const allowed: readonly string[] = kind === 'facts' ? factEntities : snapshotEntities;
+  if (allowed.includes(entity)) return;
+  if (kind === 'facts')
+    throw new Error(`--facts takes --entity ${factEntities.join(' or ')}, not '${entity}'`);
+  throw new Error(
+    `unknown --entity '${entity}': snapshot entities are ${snapshotEntities.join(', ')}` +
+      ` (with --facts: ${factEntities.join(', ')})`,
+  );
+}
+
 /**
- * `sightline push`: creates a sync on a running server, uploads the file in pages with a progress
- * bar, finishes, and returns the finished sync. A failed upload leaves the sync running (the
- * server fails it once idle); nothing is applied unless every page was accepted.
+ * A sync the push created but could not finish holds its instance (the next push is answered 409)
+ * until the server fails it as idle. The /v2 API gives the integration token no way to end it;
+ * the admin cancel (`sync:approve`) does, so it is tried with the same token and otherwise named.
+ */
+async function releaseSync(options: PushOptions, syncId: string, cause: unknown): Promise<Error> {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const cancel = `/api/syncs/${encodeURIComponent(syncId)}/cancel`;
+  try {
+    await api(options, 'POST', cancel);
+    return new Error(`${message}
+sync ${syncId} was cancelled; nothing was applied`);
+  } catch (error) {
+    const refused = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return new Error(
+      `${message}
+sync ${syncId} is left running and holds instance ${options.instance} until it ` +
+        `expires (SYNC_IDLE_MINUTES); nothing was applied. The /v2 API cannot cancel it with this ` +
+        `token (${refused}): an admin frees it with POST ${cancel} (a token with sync:approve).`,
+    );
+  }
+}
+
+/**
+ * `sightline push`: checks the entity and reads the whole file first, then creates a sync on a
+ * running server, uploads the file in pages with a progress bar, finishes, and returns the
+ * finished sync. Nothing is applied unless every page was accepted; a page the server refuses
+ * ends the sync (see `releaseSync`).
  */
 export async function push(
   options: PushOptions,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<SyncReply['data']> {
+  checkEntity(options.kind, options.entity);
   const base = `/v2/integrations-sync/instances/${encodeURIComponent(options.instance)}/syncs`;
-  const total = options.progress ? await countRecords(options.file) : 0;
+  const total = await countRecords(options.file);
   const sync = await api<SyncReply>(options, 'POST', base);
   const bar = options.progress
     ? new SingleBar({
@@ -92,6 +130,8 @@ export async function push(
       if (batch.length >= options.pageSize) await flush();
     }
     await flush();
+  } catch (error) {
+    throw await releaseSync(options, sync.data.id, error);
   } finally {
     bar?.stop();
   }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dir.js';
@@ -40,5 +40,31 @@ describe('records files', () => {
     expect(await all('a.json')).toEqual([{ id: 'u1' }]);
     writeFileSync(join(dir, 'bad.ndjson'), '{"id":1}\n{oops\n');
     await expect(all('bad.ndjson')).rejects.toThrow('bad.ndjson:2');
+  });
+
+  it('names the file in every error, and a missing file in one line', async () => {
+    const dir = tempDir('sightline-records-bad');
+    const all = async (file: string) => {
+      const out = [];
+      for await (const r of readRecords(join(dir, file))) out.push(r);
+      return out;
+    };
+    writeFileSync(join(dir, 'broken.json'), '{"data": [{"id": 1 "x"}]}');
+    writeFileSync(join(dir, 'object.json'), '{"id": "u1"}');
+    writeFileSync(join(dir, 'null.json'), 'null');
+    writeFileSync(join(dir, 'numbers.json'), '[{"id": "u1"}, 2]');
+    writeFileSync(join(dir, 'scalar.ndjson'), '{"id":1}\n"u2"\n');
+    writeFileSync(join(dir, 'ragged.csv'), 'id,email\nu1,a@x.co,extra\n');
+    mkdirSync(join(dir, 'folder.csv'));
+    await expect(all('missing.csv')).rejects.toThrow(`cannot read ${join(dir, 'missing.csv')}: no such file`);
+    await expect(all('missing.ndjson')).rejects.toThrow(/^cannot read .*missing\.ndjson: no such file$/);
+    await expect(all('missing.json')).rejects.toThrow(/^cannot read .*missing\.json: no such file$/);
+    await expect(all('folder.csv')).rejects.toThrow(/^cannot read .*folder\.csv: is a directory$/);
+    await expect(all('broken.json')).rejects.toThrow(/broken\.json: not valid JSON \(.*position/);
+    await expect(all('object.json')).rejects.toThrow(/object\.json: expected a JSON array/);
+    await expect(all('null.json')).rejects.toThrow(/null\.json: expected a JSON array/);
+    await expect(all('numbers.json')).rejects.toThrow(/numbers\.json: record 1 is not a JSON object/);
+    await expect(all('scalar.ndjson')).rejects.toThrow(/scalar\.ndjson:2: not a JSON object/);
+    await expect(all('ragged.csv')).rejects.toThrow(/ragged\.csv: Invalid Record Length/);
   });
 });
