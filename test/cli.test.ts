@@ -11,7 +11,7 @@ describe.skipIf(testDb !== 'sqlite')('sightline CLI', () => {
   let t: TestApp;
   let url: string;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ PORT: '0' }); // any free port: 8080 may be taken (npm start)
     url = await t.app.listen();
   });
   afterAll(() => t.close());
