@@ -158,8 +158,8 @@ export async function createApp(
     queue,
     log,
     ...webhookSettings,
-    scimUsers,
     scimGroups,
+    publicUrl: config.publicUrl,
     backoffMs: options.workflowBackoffMs,
     retryLimit: options.workflowRetryLimit,
   });

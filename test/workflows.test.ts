@@ -35,7 +35,10 @@ describe('workflows: onboarding and offboarding', () => {
   let t: TestApp;
   const closers: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    t = await startTestApp({}, undefined, { workflowBackoffMs: 50, workflowRetryLimit: 2 });
+    t = await startTestApp({ SIGHTLINE_PUBLIC_URL: 'https://sightline.example/' }, undefined, {
+      workflowBackoffMs: 50,
+      workflowRetryLimit: 2,
+    });
     await t.app.queue.start();
   });
   afterAll(async () => {
@@ -250,7 +253,7 @@ describe('workflows: onboarding and offboarding', () => {
       active: false,
       emails: [{ value: 'finn@acme.test', primary: true }],
       // Relative: the runner has no public URL to make it absolute with.
-      meta: { resourceType: 'User', location: `/Users/${finn}` },
+      meta: { resourceType: 'User', location: `https://sightline.example/scim/v2/Users/${finn}` },
     });
     expect(message.data.user.groups).toBeUndefined();
   });

@@ -10,7 +10,6 @@ import { type DomainEvent, getEvent } from '../events/events.service.js';
 import type { EventSubscriber } from '../events/outbox-relay.js';
 import type { ScimGroupsService } from '../scim/groups.service.js';
 import type { Resource } from '../scim/normalize.js';
-import type { ScimUsersService } from '../scim/users.service.js';
 import { signDelivery } from '../webhooks/signing.js';
 import { findWorkflowPerson, matchesWorkflowCondition } from './workflow-person.js';
 import { presentWorkflow } from './workflows.service.js';
@@ -22,12 +21,6 @@ const DEFAULT_RETRY_LIMIT = 3;
 const MAX_ERROR = 500;
 const INSERT_CHUNK = 500;
 const triggers: ReadonlySet<string> = new Set(workflowTriggers);
-/**
- * Base of the `$ref` and `meta.location` URLs in the person's record. Relative (`/Users/…`): the
- * runner is not given the server's public URL (SIGHTLINE_PUBLIC_URL) and has no request to take a
- * host from.
- */
-const PERSON_BASE_URL = '';
 
 /** Actions that send or evaluate the person's record (not just their id). */
 function readsPerson(action: WorkflowAction): boolean {
@@ -46,10 +39,10 @@ export interface WorkflowRunnerDeps {
   encryptionKey: Buffer;
   allowPrivateUrls: boolean;
   /**
-   * Not read: a run must see people deleted through SCIM, which this service hides, so the runner
-   * reads the person itself (`workflow-person.ts`). Kept until the composition root stops passing it.
+   * The server's public URL (SIGHTLINE_PUBLIC_URL): the `$ref` and `meta.location` of the person's
+   * record are absolute under it, else paths on this server (`/scim/v2/Users/…`).
    */
-  scimUsers?: ScimUsersService;
+  publicUrl?: string | undefined;
   scimGroups: ScimGroupsService;
   backoffMs?: number;
   retryLimit?: number;
@@ -83,6 +76,7 @@ export function personOf(event: DomainEvent): string | undefined {
 export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
   const { db, queue, log } = deps;
   const retryLimit = deps.retryLimit ?? DEFAULT_RETRY_LIMIT;
+  const personBaseUrl = `${deps.publicUrl?.replace(/\/+$/, '') ?? ''}/scim/v2`;
 
   const fanOut: EventSubscriber = async (events) => {
     const byTenant = new Map<string, DomainEvent[]>();
@@ -258,7 +252,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     const actor = systemActor(tenantId, `workflow ${workflow.name}`);
     const personId = open[0]?.person_id ?? '';
     // Deleted people included: a SCIM DELETE deactivates and must run offboarding like active=false.
-    const readPerson = () => findWorkflowPerson(db, tenantId, personId, PERSON_BASE_URL);
+    const readPerson = () => findWorkflowPerson(db, tenantId, personId, personBaseUrl);
     let person = await readPerson();
     if (!person)
       return settle(tenantId, openIds, { status: 'skipped', error: `person ${personId} not found` });
