@@ -244,6 +244,26 @@ export const usersRepo = {
     return record && scimPerson(record);
   },
 
+  /**
+   * A person as SCIM shows them, *including* one deleted through SCIM (history kept): for readers
+   * that must still see them, such as an offboarding workflow run after a DELETE.
+   */
+  async findIncludingDeleted(
+    db: Executor,
+    dialect: Dialect,
+    tenantId: string,
+    id: string,
+  ): Promise<ScimPerson | undefined> {
+    const [record] = await runFixed(
+      db,
+      dialect,
+      'find-including-deleted',
+      [tenantId, id],
+      () => sql<PersonRecord>`${personSelects[dialect]} where p.tenant_id = ${tenantId} and p.id = ${id}`,
+    );
+    return record && scimPerson(record);
+  },
+
   /** Whether a person (not deleted through SCIM) exists. */
   async exists(db: Executor, tenantId: string, id: string): Promise<boolean> {
     const row = await db
