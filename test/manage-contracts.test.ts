@@ -142,6 +142,8 @@ describe.skipIf(skipPostgres)('management face: contracts (/v1.0, /v1.1)', () =>
       [{ annualCost: 0.001 }, 'annualCost: USD amounts have at most 2 decimal places'],
       [{ annualCost: 1234.56, currency: 'JPY' }, 'annualCost: JPY amounts have no decimal places'],
       [{ annualCost: 1.0005, currency: 'KWD' }, 'annualCost: KWD amounts have at most 3 decimal places'],
+      // Another currency needs the amount in it: 4.35 USD must not become 435 JPY.
+      [{ currency: 'JPY' }, 'annualCost: is required when the currency changes (USD → JPY)'],
     ];
     for (const [body, message] of cases) {
       const refused = await call('PUT', `/v1.1/contracts/${contract.id}`, body);

@@ -94,6 +94,19 @@ export function createContractsService({ db, dialect }: { db: Db; dialect: Diale
         annualCost: input.annualCost ?? null,
       };
       const problems = contractProblems(terms);
+      // The cost is kept in minor units of its currency: another currency without the amount in it
+      // would silently make 10.00 USD into 1000 JPY.
+      if (
+        current?.cost_minor != null &&
+        input.annualCost === undefined &&
+        currency !== null &&
+        currency !== current.currency
+      ) {
+        problems.push({
+          field: 'annualCost',
+          problem: `is required when the currency changes (${current.currency ?? 'none'} → ${currency}): give the cost in ${currency}`,
+        });
+      }
       if (problems.length > 0) throw badRequest(problems);
       const name = input.name !== undefined ? input.name.trim() : current?.name;
       if (!name) throw new AppError('bad_request', 'name: must not be empty');
