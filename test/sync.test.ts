@@ -243,6 +243,32 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     expect(status.json<SyncBody>().data.records).toBe(0);
   });
 
+  it('stores synced contract amounts in minor units of their own currency, exactly', async () => {
+    const id = await newInstance('Contracts Source');
+    const finished = await push(id, [
+      {
+        entity: 'contracts',
+        data: [
+          { id: 'c-usd', name: 'USD', amount: 1.15, currency: 'USD' },
+          { id: 'c-jpy', name: 'JPY', amount: 120000, currency: 'JPY' },
+          { id: 'c-kwd', name: 'KWD', amount: 1.005, currency: 'KWD' },
+        ],
+      },
+    ]);
+    expect(finished.json<SyncBody>().data.status, finished.body).toBe('finished');
+    const rows = await t.app.store.db
+      .selectFrom('contracts')
+      .select(['external_id', 'cost_minor'])
+      .where('external_id', 'like', `${id}:%`)
+      .orderBy('external_id')
+      .execute();
+    expect(rows.map((r) => [r.external_id, r.cost_minor])).toEqual([
+      [`${id}:c-jpy`, 120000],
+      [`${id}:c-kwd`, 1005],
+      [`${id}:c-usd`, 115],
+    ]);
+  });
+
   it('refuses pages, finish and approval of a sync whose instance was made inactive; it can be cancelled', async () => {
     const id = await newInstance('Okta');
     const user = (n: number) => userAt('okta.test', n);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { parseJson, toJson } from '../../platform/db/json.js';
 import { newId, newUuid } from '../../platform/ids/ids.js';
+import { currencyDecimals, toMinorUnits } from '../contracts/currencies.js';
 import { findOrCreateApp } from '../instances/instances.service.js';
 import { type ApplyContext, type EntityCounts, emptyCounts } from './apply-context.js';
 
@@ -282,6 +283,18 @@ export async function applyGroupUsers(
 }
 
 /** Contracts upserted by the source's id; money becomes minor units. */
+/**
+ * A synced amount in minor units of its currency (JPY has none, KWD three): exact from its decimal
+ * digits; an amount finer than the currency allows (a sync is not refused for it) is rounded.
+ */
+function syncedMinorUnits(amount: number, currency: string | null): number {
+  try {
+    return toMinorUnits(amount, currency);
+  } catch {
+    return Math.round(amount * 10 ** currencyDecimals(currency));
+  }
+}
+
 export async function applyContracts(ctx: ApplyContext): Promise<EntityCounts> {
   const records = await readSnapshot(ctx, 'contracts', (r) => String(r.id));
   const counts = { ...emptyCounts(), received: records.length };
@@ -298,7 +311,7 @@ export async function applyContracts(ctx: ApplyContext): Promise<EntityCounts> {
       end_date: str(r.end_date),
       renewal_date: str(r.renewal_date),
       auto_renew: r.auto_renew === true ? 1 : 0,
-      cost_minor: typeof r.amount === 'number' ? Math.round(r.amount * 100) : null,
+      cost_minor: typeof r.amount === 'number' ? syncedMinorUnits(r.amount, str(r.currency)) : null,
       currency: str(r.currency),
       billing_period: str(r.billing_period),
     };
