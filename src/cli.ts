@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { type App, createApp } from './app.js';
 import { formatResult, push } from './cli/push.js';
 import { systemActor } from './modules/auth/actor.js';
+import { expiryInstant } from './modules/auth/tokens.service.js';
 import { type DemoSummary, generateDemo, generateDemoIfEmpty } from './modules/demo/demo.service.js';
 import { factEntities, snapshotEntities } from './modules/ingest/records.schema.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
@@ -55,36 +56,15 @@ function tokenName(value: string): string {
   return value;
 }
 
-const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
-
-/**
- * An ISO 8601 date-time with a time zone (`2027-01-01T00:00:00Z`, `…+02:00`), returned in UTC
- * (`toISOString`) so that it compares with other stored times as text. Date alone, no zone,
- * and impossible fields (`2027-02-30`, which Date would roll over into March) are refused.
- */
+/** `--expires-at`: the token service's own check and UTC form (`expiryInstant`), as a CLI error. */
 function expiryTime(value: string): string {
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zoneHour = 0, zoneMinute = 0] =
-    isoDateTime
-      .exec(value)
-      ?.slice(1)
-      .map((part) => Number(part ?? 0)) ?? [];
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const isValid =
-    isoDateTime.test(value) &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59 &&
-    zoneHour <= 23 &&
-    zoneMinute <= 59;
-  if (!isValid)
+  try {
+    return expiryInstant(value);
+  } catch {
     throw new InvalidArgumentError(
       'expected an ISO 8601 date-time with a time zone, e.g. 2027-01-01T00:00:00Z or 2027-01-01T09:00:00+02:00',
     );
-  return new Date(value).toISOString();
+  }
 }
 
 function formatDemoSummary(tenant: string, s: DemoSummary): string {

@@ -33,23 +33,43 @@ export interface CreateTokenInput {
   apiVersion?: '1.0' | '1.1';
 }
 
-/** An ISO 8601 date-time with seconds optional, fractions optional and a zone (Z or ±hh:mm). */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+/** An RFC 3339 / ISO 8601 date-time: seconds, optional fraction, a zone (Z or ±hh:mm). */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+
+/** Whether every field of a DATE_TIME match is in range (Date rolls `2027-02-30` into March). */
+function inRange(match: RegExpExecArray): boolean {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zoneHour = 0, zoneMinute = 0] = match
+    .slice(1)
+    .map((part) => Number(part ?? 0));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    zoneHour <= 23 &&
+    zoneMinute <= 59
+  );
+}
 
 /**
  * An expiry as stored: UTC with milliseconds, so that it compares as an instant (a value with an
- * offset, `…T12:00:00+05:00`, compared as text, outlived its expiry by five hours).
+ * offset, `…T12:00:00+05:00`, compared as text, outlived its expiry by five hours). A date alone,
+ * no zone, or an impossible field is `bad_request` naming `expiresAt`.
  */
 export function expiryInstant(value: string): string {
-  const ms = DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
+  const match = DATE_TIME.exec(value);
+  if (!match || !inRange(match)) {
     throw new AppError(
       'bad_request',
       `expiresAt: '${value.slice(0, 40)}' is not an ISO 8601 date-time with a time zone (e.g. 2027-01-31T18:00:00Z)`,
       { field: 'expiresAt' },
     );
   }
-  return new Date(ms).toISOString();
+  return new Date(value).toISOString();
 }
 
 /**
