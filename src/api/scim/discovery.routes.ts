@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { MAX_MEMBERS_PER_REQUEST } from '../../modules/scim/groups.service.js';
+import { MAX_MEMBERS_PER_REQUEST } from '../../modules/scim/group-members.js';
 import { MAX_COUNT } from '../../modules/scim/list-params.js';
 import {
   allSchemas,

@@ -124,20 +124,6 @@ export const groupsRepo = {
     return Number(result.numAffectedRows ?? 0);
   },
 
-  /** Removes the listed members. */
-  async removeMembers(
-    db: Executor,
-    dialect: Dialect,
-    tenantId: string,
-    groupId: string,
-    ids: string[],
-  ): Promise<number> {
-    if (ids.length === 0) return 0;
-    const result = await sql`delete from group_members where tenant_id = ${tenantId} and group_id = ${groupId}
-      and person_id in (select id from ${idsFrom(dialect, ids)} x)`.execute(db);
-    return Number(result.numAffectedRows ?? 0);
-  },
-
   /**
    * Bumps the version of the people among `ids` who are not yet members (a user's `groups` shows
    * their groups, so joining changes the user's representation). Run before `addMembers`.

@@ -1,4 +1,3 @@
-import { type SqlBool, sql } from 'kysely';
 import type { Db, Dialect, Executor } from '../../platform/db/db.js';
 import { nowIso } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
@@ -6,39 +5,18 @@ import { newUuid } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
 import { recordEvents } from '../events/events.service.js';
-import type { AttributeMap } from './filter/attributes.js';
-import { compileFilter } from './filter/compile-sql.js';
-import { parsePatchPath } from './filter/parse.js';
-import { groupAttributeMap, groupSortColumns, memberDisplay } from './filter-maps.js';
+import { groupAttributeMap, groupSortColumns } from './filter-maps.js';
+import { applyMemberChange, MAX_MEMBERS_PER_REQUEST, splitMemberOps } from './group-members.js';
 import { groupToScim, memberIds } from './groups.mapper.js';
 import { type GroupRow, groupsRepo } from './groups.repo.js';
 import { compileList, type ListRequest } from './list-params.js';
 import { normalizeResource, type Resource } from './normalize.js';
-import { applyPatch, type PatchOperation, readPatchOperations } from './patch.js';
-import { CORE_GROUP, groupSchema } from './schemas.js';
+import { applyPatch, readPatchOperations } from './patch.js';
+import { groupSchema } from './schemas.js';
 import { scimError } from './scim-error.js';
 import { uniqueTransaction } from './unique.js';
 import type { ListResult } from './users.service.js';
 import { checkIfMatch } from './versioning.js';
-
-/** Largest member list one request may carry. */
-export const MAX_MEMBERS_PER_REQUEST = 10_000;
-
-/** A member row as value filters see it: `members[value eq "…"]` compiles against `group_members m`. */
-const memberMap: AttributeMap = {
-  core: CORE_GROUP,
-  schemas: {
-    [CORE_GROUP]: {
-      value: { kind: 'scalar', type: 'string', caseExact: true, column: sql.ref('m.person_id') },
-      display: memberDisplay,
-      type: { kind: 'scalar', type: 'string', caseExact: false, column: sql`'User'` },
-    },
-  },
-};
-
-type MemberChange =
-  | { kind: 'add' | 'remove' | 'replace'; ids: string[] }
-  | { kind: 'removeWhere'; filter: string | undefined };
 
 /**
  * SCIM groups. Membership changes are set operations in SQL (thousands of members per request),
@@ -69,46 +47,6 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
     if (holder && holder.id !== selfId)
       throw scimError('uniqueness', `displayName '${displayName}' is already taken`, 'conflict');
     return displayName.trim();
-  }
-
-  /**
-   * Applies a member change as set operations, bumping the version of each person whose membership
-   * it changes (their `groups` is part of their representation). Returns how many rows changed.
-   */
-  async function applyMembers(
-    trx: Executor,
-    tenantId: string,
-    groupId: string,
-    change: MemberChange,
-    now: string,
-  ) {
-    if (change.kind === 'removeWhere') {
-      const where = change.filter
-        ? compileFilter(parsePatchPath(`members[${change.filter}]`).filter ?? never(), memberMap, dialect)
-        : undefined;
-      await groupsRepo.touchMembersWhere(trx, tenantId, groupId, where, now);
-      return groupsRepo.removeMembersWhere(trx, tenantId, groupId, where);
-    }
-    if (change.kind !== 'remove') {
-      const unknown = await groupsRepo.unknownPeople(trx, dialect, tenantId, change.ids);
-      if (unknown.length > 0)
-        throw scimError('invalidValue', `members: no user ${unknown.slice(0, 5).join(', ')}`);
-    }
-    if (change.kind === 'replace') {
-      const leaving =
-        change.ids.length > 0 ? sql<SqlBool>`not (${groupsRepo.memberIn(dialect, change.ids)})` : undefined;
-      await groupsRepo.touchMembersWhere(trx, tenantId, groupId, leaving, now);
-      await groupsRepo.touchJoining(trx, dialect, tenantId, groupId, change.ids, now);
-      const removed = await groupsRepo.removeMembersWhere(trx, tenantId, groupId, undefined);
-      return removed + (await groupsRepo.addMembers(trx, dialect, tenantId, groupId, change.ids, now));
-    }
-    if (change.kind === 'add') {
-      await groupsRepo.touchJoining(trx, dialect, tenantId, groupId, change.ids, now);
-      return groupsRepo.addMembers(trx, dialect, tenantId, groupId, change.ids, now);
-    }
-    if (change.ids.length === 0) return 0;
-    await groupsRepo.touchMembersWhere(trx, tenantId, groupId, groupsRepo.memberIn(dialect, change.ids), now);
-    return groupsRepo.removeMembers(trx, dialect, tenantId, groupId, change.ids);
   }
 
   async function bump(
@@ -197,7 +135,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
             updated_at: now,
           })
           .execute();
-        await applyMembers(trx, actor.tenantId, id, { kind: 'add', ids }, now);
+        await applyMemberChange(trx, dialect, actor.tenantId, id, { kind: 'add', ids }, now);
         await recordEvents(trx, actor.tenantId, [
           {
             type: 'group.created',
@@ -231,7 +169,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
         checkIfMatch(ifMatch, row.version);
         const displayName = await checkName(trx, actor.tenantId, resource.displayName, id);
         const now = nowIso();
-        await applyMembers(trx, actor.tenantId, id, { kind: 'replace', ids }, now);
+        await applyMemberChange(trx, dialect, actor.tenantId, id, { kind: 'replace', ids }, now);
         if (displayName !== row.display_name)
           await groupsRepo.touchMembersWhere(trx, actor.tenantId, id, undefined, now);
         await bump(
@@ -276,7 +214,7 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
         const now = nowIso();
         let changed = 0;
         for (const change of memberChanges)
-          changed += await applyMembers(trx, actor.tenantId, id, change, now);
+          changed += await applyMemberChange(trx, dialect, actor.tenantId, id, change, now);
         const current: Resource = {
           displayName: row.display_name,
           ...(row.external_id ? { externalId: row.external_id } : {}),
@@ -352,69 +290,6 @@ export function createScimGroupsService({ db, dialect }: { db: Db; dialect: Dial
       });
     },
   };
-}
-
-function never(): never {
-  throw scimError('invalidPath', 'members: a value filter is required');
-}
-
-/**
- * Separates member operations (`add members`, `remove members[value eq "…"]`, pathless values with
- * a `members` key) from the rest, keeping their order.
- */
-function splitMemberOps(ops: PatchOperation[]): { memberChanges: MemberChange[]; others: PatchOperation[] } {
-  const memberChanges: MemberChange[] = [];
-  const others: PatchOperation[] = [];
-  for (const op of ops) {
-    const path = op.path;
-    if (path === undefined) {
-      const value = op.value as Record<string, unknown>;
-      const key =
-        typeof value === 'object' && value !== null
-          ? Object.keys(value).find((k) => k.toLowerCase() === 'members')
-          : undefined;
-      if (key) {
-        memberChanges.push({
-          kind: op.op === 'replace' ? 'replace' : 'add',
-          ids: memberIds(value[key], MAX_MEMBERS_PER_REQUEST),
-        });
-        const rest = { ...value };
-        delete rest[key];
-        if (Object.keys(rest).length > 0) others.push({ ...op, value: rest });
-      } else {
-        others.push(op);
-      }
-      continue;
-    }
-    const match = /^(?:urn:ietf:params:scim:schemas:core:2\.0:group:)?members(?:\[(.*)\])?(\.value)?$/is.exec(
-      path,
-    );
-    if (!match) {
-      if (/^(?:urn:ietf:params:scim:schemas:core:2\.0:group:)?members\b/i.test(path))
-        throw scimError('invalidPath', `${path}: members can be changed as a whole or by a value filter`);
-      others.push(op);
-      continue;
-    }
-    const filter = match[1];
-    if (op.op === 'remove') {
-      if (filter !== undefined) memberChanges.push({ kind: 'removeWhere', filter });
-      else if (op.value !== undefined)
-        memberChanges.push({
-          kind: 'remove',
-          ids: memberIds(Array.isArray(op.value) ? op.value : [op.value], MAX_MEMBERS_PER_REQUEST),
-        });
-      else memberChanges.push({ kind: 'removeWhere', filter: undefined });
-      continue;
-    }
-    if (filter !== undefined)
-      throw scimError('invalidPath', `${path}: add or replace members without a value filter`);
-    const values = Array.isArray(op.value) ? op.value : [op.value];
-    memberChanges.push({
-      kind: op.op === 'replace' ? 'replace' : 'add',
-      ids: memberIds(values, MAX_MEMBERS_PER_REQUEST),
-    });
-  }
-  return { memberChanges, others };
 }
 
 export type ScimGroupsService = ReturnType<typeof createScimGroupsService>;
