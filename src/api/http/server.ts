@@ -62,6 +62,27 @@ function rendererFor(url: string): ErrorRenderer {
   return faces.find((f) => url.startsWith(f.prefix))?.render ?? renderNativeError;
 }
 
+/**
+ * Answers an error in the format of the face its URL belongs to, with the headers its status calls
+ * for: `Retry-After` when the error carries one, `WWW-Authenticate` on a 401 (RFC 6750 §3: the
+ * scheme, and `invalid_token` when a token was sent and refused).
+ */
+function sendError(request: FastifyRequest, reply: FastifyReply, appError: AppError): FastifyReply {
+  const { body, contentType } = rendererFor(request.url)(appError, request.id);
+  if (contentType) reply.type(contentType);
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  if (appError.status === 401) {
+    reply.header(
+      'www-authenticate',
+      request.headers.authorization
+        ? 'Bearer realm="sightline", error="invalid_token"'
+        : 'Bearer realm="sightline"',
+    );
+  }
+  return reply.status(appError.status).send(body);
+}
+
 /** The caller's actor; only on routes that declare an action (the auth hook sets it). */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new AppError('unauthorized', 'Authentication required');
@@ -129,10 +150,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
           : error.code === 'FST_ERR_BAD_URL'
             ? new AppError('bad_request', 'The URL is malformed (invalid percent-encoding)')
             : toAppError(error);
-      const { body, contentType } = rendererFor(request.url)(appError, request.id);
-      const answer = reply as unknown as FastifyReply;
-      if (contentType) answer.type(contentType);
-      answer.status(appError.status).send(body);
+      sendError(request, reply as unknown as FastifyReply, appError);
     },
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -180,27 +198,15 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     } else if (appError.status >= 500) {
       request.log.warn({ err: error }, appError.message);
     }
-    const { body, contentType } = rendererFor(request.url)(appError, request.id);
-    if (contentType) reply.type(contentType);
-    const retryAfter = appError.details?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-    // RFC 6750 §3: a 401 names the scheme; a token that was sent and refused is `invalid_token`.
-    if (appError.status === 401) {
-      reply.header(
-        'www-authenticate',
-        request.headers.authorization
-          ? 'Bearer realm="sightline", error="invalid_token"'
-          : 'Bearer realm="sightline"',
-      );
-    }
-    return reply.status(appError.status).send(body);
+    return sendError(request, reply, appError);
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    const appError = new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
-    const { body, contentType } = rendererFor(request.url)(appError, request.id);
-    if (contentType) reply.type(contentType);
-    return reply.status(404).send(body);
+    return sendError(
+      request,
+      reply,
+      new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+    );
   });
 
   await app.register(rateLimit, {
