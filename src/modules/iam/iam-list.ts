@@ -4,7 +4,7 @@ import type { Dialect, Executor } from '../../platform/db/db.js';
 import type { AttributeMap, MultiAttribute, ScalarAttribute, ScimType } from '../scim/filter/attributes.js';
 import { compileFilter } from '../scim/filter/compile-sql.js';
 import { parseFilter } from '../scim/filter/parse.js';
-import { DEFAULT_COUNT, MAX_COUNT } from '../scim/list-params.js';
+import { pageBounds } from '../scim/list-params.js';
 
 /** The list parameters the IAM face advertises (RFC 7644 §3.4.2: `filter`, `startIndex`, `count`). */
 export interface IamListRequest {
@@ -214,8 +214,7 @@ export async function listPageIds(
   if (request.filter?.trim()) conditions.push(compileFilter(parseFilter(request.filter), map, dialect));
   if (extra) conditions.push(extra);
   const from = sql`${sql.table(table)} ${sql.id(alias)} where ${sql.join(conditions, sql` and `)}`;
-  const startIndex = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, Math.floor(request.startIndex ?? 1) || 1));
-  const count = Math.min(MAX_COUNT, Math.max(0, Math.floor(request.count ?? DEFAULT_COUNT) || 0));
+  const { startIndex, count } = pageBounds(request);
   const [totalRow, page] = await Promise.all([
     sql<{ n: number | string }>`select count(*) as n from ${from}`.execute(ex),
     count === 0

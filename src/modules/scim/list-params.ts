@@ -36,6 +36,17 @@ export interface CompiledList {
  * column from an allow-list (whether it may be null too: RFC 7644 §3.4.2.3 sorts resources without
  * a value last when ascending, first when descending), and 1-based `startIndex`/`count` clamped per RFC 7644 §3.4.2.4.
  */
+/** 1-based `startIndex` and `count` clamped per RFC 7644 §3.4.2.4 (count 100 unless given, at most 200). */
+export function pageBounds(request: { startIndex?: number | undefined; count?: number | undefined }): {
+  startIndex: number;
+  count: number;
+} {
+  return {
+    startIndex: Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, Math.floor(request.startIndex ?? 1) || 1)),
+    count: Math.min(MAX_COUNT, Math.max(0, Math.floor(request.count ?? DEFAULT_COUNT) || 0)),
+  };
+}
+
 export function compileList(
   request: ListRequest,
   map: AttributeMap,
@@ -43,8 +54,7 @@ export function compileList(
   dialect: Dialect,
 ): CompiledList {
   const where = request.filter?.trim() ? compileFilter(parseFilter(request.filter), map, dialect) : undefined;
-  const startIndex = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, Math.floor(request.startIndex ?? 1) || 1));
-  const count = Math.min(MAX_COUNT, Math.max(0, Math.floor(request.count ?? DEFAULT_COUNT) || 0));
+  const { startIndex, count } = pageBounds(request);
   let sort = sortColumns.id ?? { column: 'id', nullable: false };
   if (request.sortBy) {
     const key = request.sortBy.replace(/^urn:[^ ]*:(?=[^:]+$)/i, '').toLowerCase();
