@@ -242,6 +242,83 @@ describe('IAM /iam/v1 (StackSpot-style)', () => {
     ).toBe(400);
   });
 
+  it("keeps the users' custom extension (StackSpot's custom:2.0:User) and filters on it", async () => {
+    const CUSTOM = 'urn:ietf:params:scim:schemas:extension:custom:2.0:User';
+    const created = await iam('POST', '/users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', CUSTOM],
+      userName: 'custom.ext@example.com',
+      [CUSTOM]: {
+        company: 'Acme',
+        hireDate: '2024-02-01',
+        human: true,
+        blocked: 'False',
+        generatePassword: true,
+        ddi: '55',
+        notDefined: 'dropped',
+      },
+    });
+    expectContract(CONTRACT, 'post', '/iam/v1/users', created);
+    const user = ok(created, 201);
+    const expected = { company: 'Acme', hireDate: '2024-02-01', human: true, blocked: false, ddi: '55' };
+    expect(user.attributes[CUSTOM]).toEqual(expected);
+    const got = await iam('GET', `/users/${user.id}`);
+    expectContract(CONTRACT, 'get', '/iam/v1/users/{id}', got);
+    expect(ok(got).attributes[CUSTOM]).toEqual(expected);
+    // SCIM shows the same person with the same extension.
+    const scim = ok(
+      await t.request({ method: 'GET', url: `/scim/v2/Users/${user.id}`, token: t.ownerToken }),
+    );
+    expect(scim[CUSTOM]).toEqual(expected);
+    expect(scim.schemas).toContain(CUSTOM);
+
+    const scimIds = async (filter: string) =>
+      ok(
+        await t.request({
+          method: 'GET',
+          url: `/scim/v2/Users?filter=${encodeURIComponent(filter)}`,
+          token: t.ownerToken,
+        }),
+      ).Resources.map((r: Obj) => r.id);
+    expect(await scimIds(`${CUSTOM}:company eq "acme"`)).toEqual([user.id]);
+    expect(await scimIds(`${CUSTOM}:human eq true and userName sw "custom.ext"`)).toEqual([user.id]);
+    expect(await scimIds(`${CUSTOM}:blocked eq true`)).toEqual([]);
+    expect(await scimIds(`${CUSTOM}:blocked ne true and userName sw "custom.ext"`)).toEqual([user.id]);
+    expect(await scimIds(`${CUSTOM}:hireDate pr and userName sw "custom.ext"`)).toEqual([user.id]);
+    const unknown = await t.request({
+      method: 'GET',
+      url: `/scim/v2/Users?filter=${encodeURIComponent(`${CUSTOM}:notDefined eq "x"`)}`,
+      token: t.ownerToken,
+    });
+    expect(unknown.json<Obj>().scimType).toBe('invalidFilter');
+
+    // PATCH one attribute (path with the URN), the others stay; a wrong type is refused whole.
+    const patched = await iam(
+      'PATCH',
+      `/users/${user.id}`,
+      patch({ op: 'replace', path: `${CUSTOM}:company`, value: 'Acme Brasil' }),
+    );
+    expectContract(CONTRACT, 'patch', '/iam/v1/users/{id}', patched);
+    expect(ok(patched).attributes[CUSTOM]).toEqual({ ...expected, company: 'Acme Brasil' });
+    const badType = await iam(
+      'PATCH',
+      `/users/${user.id}`,
+      patch({ op: 'replace', value: { [CUSTOM]: { human: 'maybe' } } }),
+    );
+    expect(badType.statusCode).toBe(400);
+    expect(badType.json<Obj>().detail).toContain('human');
+    // PUT replaces the resource: an extension left out is removed.
+    const put = await iam('PUT', `/users/${user.id}`, { userName: 'custom.ext@example.com' });
+    expectContract(CONTRACT, 'put', '/iam/v1/users/{id}', put);
+    expect(ok(await iam('GET', `/users/${user.id}`)).attributes[CUSTOM]).toBeUndefined();
+    // Published by /Schemas and /ResourceTypes.
+    const schema = await t.request({ method: 'GET', url: `/scim/v2/Schemas/${CUSTOM}`, token: t.ownerToken });
+    expect(ok(schema).attributes.map((a: Obj) => a.name)).toContain('hireDate');
+    const types = ok(
+      await t.request({ method: 'GET', url: '/scim/v2/ResourceTypes/User', token: t.ownerToken }),
+    );
+    expect(types.schemaExtensions.map((e: Obj) => e.schema)).toContain(CUSTOM);
+  });
+
   it('keeps tenants apart and audits every change', async () => {
     const other = ok(
       await t.request({

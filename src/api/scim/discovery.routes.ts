@@ -5,6 +5,7 @@ import {
   allSchemas,
   CORE_GROUP,
   CORE_USER,
+  CUSTOM_USER,
   ENTERPRISE_USER,
   LIST_RESPONSE,
   SIGHTLINE_USER,
@@ -39,6 +40,7 @@ export async function discoveryRoutes(
       schemaExtensions: [
         { schema: ENTERPRISE_USER, required: false },
         { schema: SIGHTLINE_USER, required: false },
+        { schema: CUSTOM_USER, required: false },
       ],
       meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/User` },
     },

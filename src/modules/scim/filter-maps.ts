@@ -1,7 +1,14 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Dialect } from '../../platform/db/db.js';
 import type { AttributeMap, ScalarAttribute, ScimType } from './filter/attributes.js';
-import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, SIGHTLINE_USER } from './schemas.js';
+import {
+  CORE_GROUP,
+  CORE_USER,
+  CUSTOM_USER,
+  customUserSchema,
+  ENTERPRISE_USER,
+  SIGHTLINE_USER,
+} from './schemas.js';
 
 const col = (
   ref: string,
@@ -22,11 +29,48 @@ const expr = (column: RawBuilder<unknown>, type: ScimType = 'string'): ScalarAtt
   column,
 });
 
+/** A JSON path step for SQLite: quoted when it is not a plain name (an extension's URN has dots). */
+const sqliteStep = (key: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : `"${key}"`);
+
 /** A text value of people.attributes.scim.<path> (attributes SCIM keeps without a column). */
 function scimJson(dialect: Dialect, ...path: string[]): RawBuilder<unknown> {
   return dialect === 'postgres'
     ? sql`(p.attributes #>> ${sql.lit(`{scim,${path.join(',')}}`)})`
-    : sql`json_extract(p.attributes, ${sql.lit(`$.scim.${path.join('.')}`)})`;
+    : sql`json_extract(p.attributes, ${sql.lit(`$.scim.${path.map(sqliteStep).join('.')}`)})`;
+}
+
+/**
+ * A boolean of people.attributes.scim.<path>: JSON true reads as 1 on SQLite, as 'true' on
+ * PostgreSQL. `ne` also matches people without the attribute.
+ */
+function scimJsonBoolean(dialect: Dialect, ...path: string[]): ScalarAttribute {
+  const column = scimJson(dialect, ...path);
+  const literal = (b: boolean) => (dialect === 'postgres' ? sql.lit(String(b)) : sql.lit(b ? 1 : 0));
+  return {
+    kind: 'scalar',
+    type: 'boolean',
+    caseExact: false,
+    column,
+    compare: (op, value) => {
+      if ((op !== 'eq' && op !== 'ne') || typeof value !== 'boolean') return undefined;
+      return op === 'eq'
+        ? sql<SqlBool>`${column} = ${literal(value)}`
+        : sql<SqlBool>`(${column} is null or ${column} <> ${literal(value)})`;
+    },
+  };
+}
+
+/** The custom extension's attributes (every one kept in people.attributes.scim under its URN). */
+function customUserAttributes(dialect: Dialect): Record<string, ScalarAttribute> {
+  const out: Record<string, ScalarAttribute> = {};
+  for (const def of customUserSchema.attributes) {
+    if (def.returned === 'never') continue;
+    out[def.name.toLowerCase()] =
+      def.type === 'boolean'
+        ? scimJsonBoolean(dialect, CUSTOM_USER, def.name)
+        : expr(scimJson(dialect, CUSTOM_USER, def.name));
+  }
+  return out;
 }
 
 /** `EXISTS` over a person's contact rows of one attribute (emails, phoneNumbers). */
@@ -137,6 +181,7 @@ export function userAttributeMap(dialect: Dialect): AttributeMap {
           subAttributes: { value: col('p.manager_id', 'string', { caseExact: true }) },
         },
       },
+      [CUSTOM_USER]: customUserAttributes(dialect),
       [SIGHTLINE_USER]: {
         role: {
           kind: 'multi',

@@ -5,6 +5,11 @@ export const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 /** Sightline's extension: the person's platform role (as ToolJet's SCIM carries its role). */
 export const SIGHTLINE_USER = 'urn:ietf:params:scim:schemas:extension:sightline:2.0:User';
+/**
+ * StackSpot's custom extension (its IAM face's users carry it): kept with the person as the client
+ * sent it, shown back, filterable.
+ */
+export const CUSTOM_USER = 'urn:ietf:params:scim:schemas:extension:custom:2.0:User';
 export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -157,6 +162,29 @@ export const sightlineUserSchema: SchemaDef = {
   ],
 };
 
+export const customUserSchema: SchemaDef = {
+  id: CUSTOM_USER,
+  name: 'CustomUser',
+  description: "StackSpot's custom user attributes (kept as given; Sightline acts on none of them)",
+  attributes: [
+    attr('blocked', 'boolean', 'Whether the user is blocked in the source directory'),
+    attr('company', 'string', 'Company'),
+    attr('ddd', 'string', 'Phone area code'),
+    attr('ddi', 'string', 'Phone country code'),
+    attr('gender', 'string', 'Gender'),
+    attr('generatePassword', 'boolean', 'Accepted and discarded: Sightline does not sign people in', {
+      mutability: 'writeOnly',
+      returned: 'never',
+    }),
+    attr('hireDate', 'string', 'Hire date'),
+    attr('human', 'boolean', 'Whether the user is a person (not a machine account)'),
+    attr('is_email_verified', 'boolean', 'Whether the email address was verified'),
+    attr('machineName', 'string', 'Name of the machine account'),
+    attr('preferredLoginName', 'string', 'Preferred login name'),
+    attr('resourceOwner', 'string', 'Owner of the resource in the source directory'),
+  ],
+};
+
 export const groupSchema: SchemaDef = {
   id: CORE_GROUP,
   name: 'Group',
@@ -178,7 +206,7 @@ export const groupSchema: SchemaDef = {
   ],
 };
 
-export const allSchemas = [userSchema, enterpriseSchema, sightlineUserSchema, groupSchema];
+export const allSchemas = [userSchema, enterpriseSchema, sightlineUserSchema, customUserSchema, groupSchema];
 
 /** The definition of a top-level attribute of a schema, by case-insensitive name. */
 export function findAttribute(schema: SchemaDef, name: string): AttributeDef | undefined {

@@ -1,6 +1,6 @@
 import { parseJson } from '../../platform/db/json.js';
 import type { Resource } from './normalize.js';
-import { CORE_USER, ENTERPRISE_USER, SIGHTLINE_USER } from './schemas.js';
+import { CORE_USER, CUSTOM_USER, ENTERPRISE_USER, SIGHTLINE_USER } from './schemas.js';
 import { scimError } from './scim-error.js';
 
 /** The people columns SCIM reads. */
@@ -88,6 +88,10 @@ export function userWriteFrom(resource: Resource): UserWrite {
   const nameExtra: Obj = {};
   for (const key of EXTRA_NAME_KEYS) if (name[key] !== undefined) nameExtra[key] = name[key];
   if (Object.keys(nameExtra).length > 0) extra.name = nameExtra;
+  // Kept whole under its URN (normalizeResource already dropped what the schema does not define);
+  // generatePassword is an instruction, not an attribute: not kept.
+  const { generatePassword: _instruction, ...custom } = obj(resource[CUSTOM_USER]);
+  if (Object.keys(custom).length > 0) extra[CUSTOM_USER] = custom;
   return {
     userName,
     externalId: str(resource.externalId),
@@ -163,7 +167,11 @@ export function userToScim(row: PersonRow, rel: UserRelations, baseUrl: string):
       ...(rel.manager.displayName ? { displayName: rel.manager.displayName } : {}),
     };
   }
-  const schemas = [CORE_USER, ENTERPRISE_USER, SIGHTLINE_USER];
+  const custom = obj(scim[CUSTOM_USER]);
+  const hasCustom = Object.keys(custom).length > 0;
+  const schemas = hasCustom
+    ? [CORE_USER, ENTERPRISE_USER, SIGHTLINE_USER, CUSTOM_USER]
+    : [CORE_USER, ENTERPRISE_USER, SIGHTLINE_USER];
   const out: Resource = { schemas, id: row.id };
   if (row.external_id) out.externalId = row.external_id;
   out.userName = row.user_name;
@@ -187,6 +195,7 @@ export function userToScim(row: PersonRow, rel: UserRelations, baseUrl: string):
   }
   out[ENTERPRISE_USER] = enterprise;
   out[SIGHTLINE_USER] = rel.role ? { role: rel.role } : {};
+  if (hasCustom) out[CUSTOM_USER] = custom;
   out.meta = {
     resourceType: 'User',
     created: row.created_at,

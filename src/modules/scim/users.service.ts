@@ -13,14 +13,14 @@ import { groupsRepo } from './groups.repo.js';
 import { compileList, type ListRequest } from './list-params.js';
 import { normalizeResource, type Resource } from './normalize.js';
 import { applyPatch, readPatchOperations } from './patch.js';
-import { enterpriseSchema, sightlineUserSchema, userSchema } from './schemas.js';
+import { customUserSchema, enterpriseSchema, sightlineUserSchema, userSchema } from './schemas.js';
 import { scimError } from './scim-error.js';
 import { uniqueTransaction } from './unique.js';
 import { type PersonRow, primaryEmail, type UserWrite, userToScim, userWriteFrom } from './users.mapper.js';
 import { type ScimPerson, usersRepo } from './users.repo.js';
 import { checkIfMatch } from './versioning.js';
 
-export const userSchemas = [userSchema, enterpriseSchema, sightlineUserSchema];
+export const userSchemas = [userSchema, enterpriseSchema, sightlineUserSchema, customUserSchema];
 
 export interface ListResult {
   totalResults: number;
