@@ -242,6 +242,50 @@ describe('IAM /iam/v1 (StackSpot-style)', () => {
     ).toBe(400);
   });
 
+  it("changes a person's SCIM version (ETag) when a role they hold is granted, renamed or taken away", async () => {
+    const SIGHTLINE = 'urn:ietf:params:scim:schemas:extension:sightline:2.0:User';
+    const userId = ok(await iam('POST', '/users', { userName: 'etag.role@example.com' }), 201).id as string;
+    const other = ok(await iam('POST', '/users', { userName: 'etag.bystander@example.com' }), 201)
+      .id as string;
+    const scimUser = async (id: string) =>
+      ok(await t.request({ method: 'GET', url: `/scim/v2/Users/${id}`, token: t.ownerToken }));
+    const versions: string[] = [(await scimUser(userId)).meta.version];
+    const step = async (expectedRole: string | undefined) => {
+      const u = await scimUser(userId);
+      expect(u[SIGHTLINE].role).toBe(expectedRole);
+      expect(versions).not.toContain(u.meta.version);
+      versions.push(u.meta.version);
+    };
+    const bystander = (await scimUser(other)).meta.version;
+    const roleId = ok(await iam('POST', '/roles', { name: 'etag-role', members: [{ value: userId }] }), 201)
+      .id as string;
+    await step('etag-role');
+    ok(await iam('PATCH', `/roles/${roleId}`, patch({ op: 'replace', path: 'name', value: 'etag-renamed' })));
+    await step('etag-renamed');
+    // Adding someone who already holds it changes nothing.
+    ok(
+      await iam(
+        'PATCH',
+        `/roles/${roleId}`,
+        patch({ op: 'add', path: 'members', value: [{ value: userId }] }),
+      ),
+    );
+    expect((await scimUser(userId)).meta.version).toBe(versions.at(-1));
+    ok(
+      await iam(
+        'PATCH',
+        `/roles/${roleId}`,
+        patch({ op: 'remove', path: 'members', value: [{ value: userId }] }),
+      ),
+    );
+    await step(undefined);
+    ok(await iam('PUT', `/roles/${roleId}`, { name: 'etag-renamed', members: [{ value: userId }] }));
+    await step('etag-renamed');
+    expect((await iam('DELETE', `/roles/${roleId}`)).statusCode).toBe(204);
+    await step(undefined);
+    expect((await scimUser(other)).meta.version).toBe(bystander);
+  });
+
   it("keeps the users' custom extension (StackSpot's custom:2.0:User) and filters on it", async () => {
     const CUSTOM = 'urn:ietf:params:scim:schemas:extension:custom:2.0:User';
     const created = await iam('POST', '/users', {

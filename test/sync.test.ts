@@ -619,6 +619,53 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     expect(txn).toEqual([{ amount_minor: 12050, currency: 'USD' }]);
   });
 
+  it('changes the SCIM versions (ETags) of a group and of the people whose membership a sync changes', async () => {
+    const id = await newInstance('Linear Groups');
+    const user = (n: number) => userAt('linear.test', n);
+    const users = { entity: 'users', data: [user(1), user(2), user(3)] };
+    const groups = { entity: 'groups', data: [{ id: 'g1', name: 'Linear Admins' }] };
+    const members = (...ids: string[]) => ({
+      entity: 'group_users',
+      data: ids.map((u) => ({ group_id: 'g1', user_id: u })),
+    });
+    expect((await push(id, [users, groups, members('u1', 'u3')])).json<SyncBody>().data.status).toBe(
+      'finished',
+    );
+    const scim = (path: string, headers: Record<string, string> = {}) =>
+      t.request({ method: 'GET', url: `/scim/v2${path}`, token: t.ownerToken, headers });
+    const one = async (path: string) =>
+      (await scim(path)).json<{ Resources: Record<string, unknown>[] }>().Resources[0];
+    const group = await one(`/Groups?filter=${encodeURIComponent('displayName eq "Linear Admins"')}`);
+    const person = async (n: number) =>
+      one(`/Users?filter=${encodeURIComponent(`userName eq "user${n}@linear.test"`)}`);
+    const etag = (r: Record<string, unknown> | undefined) =>
+      (r?.meta as { version?: string } | undefined)?.version;
+    const before = {
+      group: etag(group),
+      u1: etag(await person(1)),
+      u2: etag(await person(2)),
+      u3: etag(await person(3)),
+    };
+    expect((await scim(`/Groups/${String(group?.id)}`, { 'if-none-match': before.group })).statusCode).toBe(
+      304,
+    );
+
+    // u1 leaves, u2 joins, u3 stays.
+    expect((await push(id, [users, groups, members('u2', 'u3')])).json<SyncBody>().data.status).toBe(
+      'finished',
+    );
+    const fresh = await scim(`/Groups/${String(group?.id)}`, { 'if-none-match': before.group });
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.json<{ members: { value: string }[] }>().members).toHaveLength(2);
+    expect(etag(await person(1))).not.toBe(before.u1);
+    expect(etag(await person(2))).not.toBe(before.u2);
+    expect(etag(await person(3))).toBe(before.u3);
+    // The same memberships again: nothing changes, nor do the versions.
+    const groupNow = etag(fresh.json());
+    await push(id, [users, groups, members('u2', 'u3')]);
+    expect(etag((await scim(`/Groups/${String(group?.id)}`)).json())).toBe(groupNow);
+  });
+
   it('holds a finish that would deactivate too many accounts, then applies it once approved', async () => {
     const id = await newInstance('Dropbox');
     const base = Array.from({ length: 20 }, (_, i) => user(i));

@@ -14,6 +14,7 @@ import {
   ownPermissionName,
   roleById,
   setMembers,
+  touchHolders,
   setPermissions,
 } from './roles.store.js';
 
@@ -115,6 +116,7 @@ export function createRolesService({ db, dialect }: { db: Db; dialect: Dialect }
             : text(body.description, 'description', false);
         const mapper =
           partial && body.claim_mapper === undefined ? current.claimMapper : claimMapper(body.claim_mapper);
+        if (name !== current.name) await touchHolders(trx, actor.tenantId, current.id, now);
         if (!onlyMembers) {
           await trx
             .updateTable('iam_roles')
@@ -181,6 +183,7 @@ export function createRolesService({ db, dialect }: { db: Db; dialect: Dialect }
             'conflict',
             `Role '${current.name}' is held by API tokens; revoke them or give them another role first`,
           );
+        await touchHolders(trx, actor.tenantId, id, nowIso());
         await trx
           .deleteFrom('iam_role_assignments')
           .where('tenant_id', '=', actor.tenantId)

@@ -143,24 +143,40 @@ export async function setMembers(
       throw new AppError('bad_request', `members[${i}].value: no ${isGroup ? 'group' : 'user'} '${id}'`);
     members.push({ type: isGroup ? 'group' : 'person', id });
   }
-  if (mode === 'replace')
+  // The people whose direct assignments change: SCIM shows a person's role (their first by name),
+  // so their version (ETag) changes with it.
+  const people = members.filter((m) => m.type === 'person').map((m) => m.id);
+  const changed = new Set<string>();
+  if (mode === 'replace') {
+    const before = await ex
+      .selectFrom('iam_role_assignments')
+      .select(['principal_type', 'principal_id'])
+      .where('tenant_id', '=', tenantId)
+      .where('role_id', '=', roleId)
+      .execute();
+    const held = new Set(before.filter((b) => b.principal_type === 'person').map((b) => b.principal_id));
+    const wanted = new Set(people);
+    for (const id of held) if (!wanted.has(id)) changed.add(id);
+    for (const id of wanted) if (!held.has(id)) changed.add(id);
     await ex
       .deleteFrom('iam_role_assignments')
       .where('tenant_id', '=', tenantId)
       .where('role_id', '=', roleId)
       .execute();
+  }
   for (const m of members) {
     if (mode === 'remove') {
-      await ex
+      const removed = await ex
         .deleteFrom('iam_role_assignments')
         .where('tenant_id', '=', tenantId)
         .where('role_id', '=', roleId)
         .where('principal_type', '=', m.type)
         .where('principal_id', '=', m.id)
-        .execute();
+        .executeTakeFirst();
+      if (m.type === 'person' && Number(removed.numDeletedRows) > 0) changed.add(m.id);
       continue;
     }
-    await ex
+    const added = await ex
       .insertInto('iam_role_assignments')
       .values({
         tenant_id: tenantId,
@@ -170,8 +186,40 @@ export async function setMembers(
         created_at: now,
       })
       .onConflict((oc) => oc.columns(['tenant_id', 'role_id', 'principal_type', 'principal_id']).doNothing())
+      .executeTakeFirst();
+    if (mode === 'add' && m.type === 'person' && Number(added.numInsertedOrUpdatedRows ?? 0) > 0)
+      changed.add(m.id);
+  }
+  await touchPeople(ex, tenantId, [...changed], now);
+}
+
+/** Bumps the SCIM version of people (their role, as SCIM shows it, changed). */
+async function touchPeople(ex: Executor, tenantId: string, ids: string[], now: string): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await ex
+      .updateTable('people')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids.slice(i, i + 500))
       .execute();
   }
+}
+
+/** Bumps the SCIM version of the people holding a role directly (renamed, or deleted next). */
+export async function touchHolders(ex: Executor, tenantId: string, roleId: string, now: string): Promise<void> {
+  await ex
+    .updateTable('people')
+    .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('iam_role_assignments')
+        .select('principal_id')
+        .where('tenant_id', '=', tenantId)
+        .where('role_id', '=', roleId)
+        .where('principal_type', '=', 'person'),
+    )
+    .execute();
 }
 
 /** A role's claim mapper from a request body: an object of strings, or none. */

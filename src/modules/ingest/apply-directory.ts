@@ -267,6 +267,25 @@ export async function applyGroupUsers(
         .where('person_id', 'in', remove)
         .execute();
     }
+    // SCIM shows memberships on both sides (a group's members, a person's groups): the versions
+    // (ETags) of the group and of each person who joined or left change with them.
+    if (add.length > 0 || remove.length > 0) {
+      await ctx.trx
+        .updateTable('groups')
+        .set((eb) => ({ version: eb('version', '+', 1), updated_at: ctx.now }))
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', '=', groupId)
+        .execute();
+      const moved = [...add, ...remove];
+      for (let i = 0; i < moved.length; i += 500) {
+        await ctx.trx
+          .updateTable('people')
+          .set((eb) => ({ version: eb('version', '+', 1), updated_at: ctx.now }))
+          .where('tenant_id', '=', ctx.tenantId)
+          .where('id', 'in', moved.slice(i, i + 500))
+          .execute();
+      }
+    }
     counts.created += add.length;
     counts.deactivated += remove.length;
     counts.unchanged += people.size - add.length;
