@@ -117,6 +117,14 @@ describe('Torii files', () => {
     expect((await t.request({ method: 'GET', url: '/v1.1/files/url' })).statusCode).toBe(401);
   });
 
+  it('400 naming the field for an empty file; nothing is stored', async () => {
+    const before = await t.app.store.db.selectFrom('files').select('id').execute();
+    const res = await upload('empty.csv', Buffer.alloc(0));
+    expect(res.statusCode).toBe(400);
+    expect(res.json<Obj>().message).toMatch(/file.*empty/);
+    expect(await t.app.store.db.selectFrom('files').select('id').execute()).toEqual(before);
+  });
+
   it('signed URLs: 413 past the configured maximum, 415 for the wrong content, spent either way', async () => {
     const big = await signedPath('big.csv');
     const tooBig = await t.request({ method: 'PUT', url: big.path, payload: Buffer.alloc(65 * 1024, 'a') });

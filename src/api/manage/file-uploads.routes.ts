@@ -46,6 +46,9 @@ async function readOneFile(request: FastifyRequest): Promise<{ name: string; con
     throw badRequest([{ field: 'body', problem: `is not a well-formed multipart body (${reason})` }]);
   }
   if (!file) throw fileRequired();
+  // As for a signed upload: a file without content is a mistake (a wrong path, a failed export).
+  if (file.content.length === 0)
+    throw badRequest([{ field: 'file', problem: 'is empty: the file has no content' }]);
   return file;
 }
 
