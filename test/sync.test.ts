@@ -646,15 +646,15 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
       u2: etag(await person(2)),
       u3: etag(await person(3)),
     };
-    expect((await scim(`/Groups/${String(group?.id)}`, { 'if-none-match': before.group })).statusCode).toBe(
-      304,
-    );
+    expect(
+      (await scim(`/Groups/${String(group?.id)}`, { 'if-none-match': String(before.group) })).statusCode,
+    ).toBe(304);
 
     // u1 leaves, u2 joins, u3 stays.
     expect((await push(id, [users, groups, members('u2', 'u3')])).json<SyncBody>().data.status).toBe(
       'finished',
     );
-    const fresh = await scim(`/Groups/${String(group?.id)}`, { 'if-none-match': before.group });
+    const fresh = await scim(`/Groups/${String(group?.id)}`, { 'if-none-match': String(before.group) });
     expect(fresh.statusCode).toBe(200);
     expect(fresh.json<{ members: { value: string }[] }>().members).toHaveLength(2);
     expect(etag(await person(1))).not.toBe(before.u1);
