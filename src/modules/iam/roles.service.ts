@@ -14,8 +14,8 @@ import {
   ownPermissionName,
   roleById,
   setMembers,
-  touchHolders,
   setPermissions,
+  touchHolders,
 } from './roles.store.js';
 
 /**

@@ -206,7 +206,12 @@ async function touchPeople(ex: Executor, tenantId: string, ids: string[], now: s
 }
 
 /** Bumps the SCIM version of the people holding a role directly (renamed, or deleted next). */
-export async function touchHolders(ex: Executor, tenantId: string, roleId: string, now: string): Promise<void> {
+export async function touchHolders(
+  ex: Executor,
+  tenantId: string,
+  roleId: string,
+  now: string,
+): Promise<void> {
   await ex
     .updateTable('people')
     .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
