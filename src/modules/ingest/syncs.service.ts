@@ -79,18 +79,26 @@ export function createSyncsService(deps: {
     }
   }
 
+  /**
+   * Marks the sync's finish requested and audits it in one transaction, then queues the apply
+   * (the queue may be another connection: PostgreSQL's pg-boss).
+   */
   async function enqueueFinish(
     actor: Actor,
     row: Awaited<ReturnType<typeof loadSync>>,
     changes: SyncStats,
+    audit: Parameters<typeof recordAudit>[2],
   ): Promise<void> {
     const stats = parseJson<SyncStats>(row.stats, {});
-    await db
-      .updateTable('syncs')
-      .set({ stats: toJson({ ...stats, ...changes, finish_requested: true }), last_activity_at: nowIso() })
-      .where('tenant_id', '=', actor.tenantId)
-      .where('id', '=', row.id)
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('syncs')
+        .set({ stats: toJson({ ...stats, ...changes, finish_requested: true }), last_activity_at: nowIso() })
+        .where('tenant_id', '=', actor.tenantId)
+        .where('id', '=', row.id)
+        .execute();
+      await recordAudit(trx, actor, audit);
+    });
     await deps.queue.enqueue(actor.tenantId, FINISH_JOB, { syncId: row.id }, { singletonKey: row.id });
   }
 
@@ -217,8 +225,7 @@ export function createSyncsService(deps: {
       const stats = parseJson<SyncStats>(row.stats, {});
       if (!stats.finish_requested) {
         await requireActiveInstance(actor, instanceId, syncId);
-        await enqueueFinish(actor, row, options.force ? { force: true, approved_by: actor.id } : {});
-        await recordAudit(db, actor, {
+        await enqueueFinish(actor, row, options.force ? { force: true, approved_by: actor.id } : {}, {
           action: options.force ? 'sync.force_finished' : 'sync.finish_requested',
           targetType: 'sync',
           targetId: syncId,
@@ -244,13 +251,12 @@ export function createSyncsService(deps: {
       const stats = parseJson<SyncStats>(row.stats, {});
       if (!stats.held) throw new AppError('bad_request', `Sync ${syncId} is not held; nothing to approve`);
       await requireActiveInstance(actor, found.instance_id, syncId);
-      await enqueueFinish(actor, row, { approved_by: actor.id });
-      await recordAudit(db, actor, {
-        action: 'sync.approved',
-        targetType: 'sync',
-        targetId: syncId,
-        details: { ...stats.held },
-      });
+      await enqueueFinish(
+        actor,
+        row,
+        { approved_by: actor.id },
+        { action: 'sync.approved', targetType: 'sync', targetId: syncId, details: { ...stats.held } },
+      );
       return waitForApply(actor, found.instance_id, syncId);
     },
 
