@@ -28,6 +28,20 @@ describe('newId', () => {
     for (const id of ids) perMs.set(id.slice(4, 14), (perMs.get(id.slice(4, 14)) ?? 0) + 1);
     expect(Math.max(...perMs.values())).toBeGreaterThan(1);
   });
+
+  it('draws a fresh random part for each millisecond, across refills of the random pool', async () => {
+    // 4 KiB of pool is 409 random parts: 600 milliseconds cross at least one refill.
+    const parts = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const ms = Date.now();
+      while (Date.now() === ms) {
+        // wait for the next millisecond
+      }
+      parts.add(newId('usr').slice(14));
+    }
+    expect(parts.size).toBe(600);
+    expect([...parts].some((p) => /^0+$/.test(p))).toBe(false);
+  });
 });
 
 describe('newIdBlock', () => {

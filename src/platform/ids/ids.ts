@@ -1,4 +1,21 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/**
+ * Random bytes from a pool refilled 4 KiB at a time (as Node's randomUUID caches its entropy): a
+ * `crypto.randomBytes(10)` per id is a call into OpenSSL each time, and every request makes an id.
+ */
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+function randomPart(n: number): Uint8Array<ArrayBuffer> {
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = pool.slice(poolAt, poolAt + n);
+  pool.fill(0, poolAt, poolAt + n); // handed out once: never kept where a later read could see it
+  poolAt += n;
+  return out;
+}
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 
@@ -47,7 +64,7 @@ export function newId(prefix: IdPrefix): string {
     increment(lastRandom);
   } else {
     lastTime = now;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = randomPart(10);
   }
   return `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
 }
@@ -75,7 +92,7 @@ export function newIdBlock(prefix: IdPrefix): string {
     increment(lastRandom);
   } else {
     lastTime = now;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = randomPart(10);
   }
   const head = `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom).slice(0, BLOCK_RANDOM_CHARS)}`;
   fillBelowBlock(lastRandom);
@@ -128,7 +145,7 @@ export function newUuid(): string {
     increment(lastUuidRandom);
   } else {
     lastUuidTime = now;
-    lastUuidRandom = new Uint8Array(randomBytes(10));
+    lastUuidRandom = randomPart(10);
   }
   const bytes = new Uint8Array(16);
   let t = lastUuidTime;
