@@ -313,16 +313,27 @@ describe('Torii files and parsings', () => {
   });
 
   it('imports directory people (no app), creating and updating by email', async () => {
-    await t.request({
-      method: 'POST',
-      url: '/scim/v2/Users',
-      token: t.ownerToken,
-      payload: {
+    const scimPost = (url: string, payload: object) =>
+      t.request({ method: 'POST', url: `/scim/v2/${url}`, token: t.ownerToken, payload });
+    const known = (
+      await scimPost('Users', {
         userName: 'known@acme.test',
         name: { givenName: 'Old' },
         emails: [{ value: 'known@acme.test', primary: true }],
-      },
-    });
+      })
+    ).json<Obj>();
+    // A group and a report show the person's display name: their versions follow it.
+    const team = (
+      await scimPost('Groups', { displayName: 'Known team', members: [{ value: known.id }] })
+    ).json<Obj>();
+    const report = (
+      await scimPost('Users', {
+        userName: 'report@acme.test',
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: known.id } },
+      })
+    ).json<Obj>();
+    const scimGet = async (url: string) =>
+      (await t.request({ method: 'GET', url: `/scim/v2/${url}`, token: t.ownerToken })).json<Obj>();
     const csv =
       'Email,Name,Department,Title\nknown@acme.test,Known Person,Finance,CFO\nnew@acme.test,New Person,Sales,\nbroken,Nobody,,\n';
     const file = json(await upload('people.csv', Buffer.from(csv)));
@@ -365,6 +376,14 @@ describe('Torii files and parsings', () => {
       token: t.ownerToken,
     });
     expect(scim.json<Obj>().Resources[0].emails[0].value).toBe('new@acme.test');
+    const teamNow = await scimGet(`Groups/${team.id}`);
+    expect(teamNow.members[0].display).toBe('Known Person');
+    expect(teamNow.meta.version).not.toBe(team.meta.version);
+    const reportNow = await scimGet(`Users/${report.id}`);
+    expect(reportNow['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'].manager.displayName).toBe(
+      'Known Person',
+    );
+    expect(reportNow.meta.version).not.toBe(report.meta.version);
   });
 
   it('refuses files over 3 MB (413) and content that is not what its name says (415, listing the allowed types)', async () => {

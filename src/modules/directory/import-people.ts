@@ -26,12 +26,14 @@ export async function importPeople(trx: Executor, tenantId: string, rows: Person
   const keys = [...byKey.keys()];
   const existing = await trx
     .selectFrom('people')
-    .select(['id', 'user_name_lc', 'deleted_at'])
+    .select(['id', 'user_name', 'user_name_lc', 'display_name', 'deleted_at'])
     .where('tenant_id', '=', tenantId)
     .where('user_name_lc', 'in', keys)
     .execute();
   const known = new Map(existing.map((p) => [p.user_name_lc, p]));
   const created: { id: string; email: string }[] = [];
+  /** Existing people whose display name changes: SCIM shows it in their groups and their reports. */
+  const renamed: string[] = [];
   const values = [];
   for (const [key, r] of byKey) {
     const current = known.get(key);
@@ -39,6 +41,8 @@ export async function importPeople(trx: Executor, tenantId: string, rows: Person
     const id = current?.id ?? newUuid();
     if (!current) created.push({ id, email: r.email });
     const display = r.name ?? ([r.firstName, r.lastName].filter(Boolean).join(' ') || null);
+    if (current && display !== null && display !== (current.display_name ?? current.user_name))
+      renamed.push(current.id);
     values.push(
       sql`(${tenantId}, ${id}, ${r.email}, ${key}, ${r.email}, ${key}, ${r.firstName ?? null}, ${r.lastName ?? null},
         ${display}, ${r.status ?? 'active'}, ${r.department ?? null}, ${r.title ?? null}, ${r.employeeNumber ?? null},
@@ -61,6 +65,28 @@ export async function importPeople(trx: Executor, tenantId: string, rows: Person
       deactivated_at = case when excluded.status = 'active' then null else coalesce(people.deactivated_at, excluded.updated_at) end,
       version = people.version + 1,
       updated_at = excluded.updated_at`.execute(trx);
+  if (renamed.length > 0) {
+    // Their groups' `members[].display` and their reports' `manager.displayName` change: so do
+    // the versions (ETags) of those groups and people.
+    await trx
+      .updateTable('groups')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('group_members')
+          .select('group_id')
+          .where('tenant_id', '=', tenantId)
+          .where('person_id', 'in', renamed),
+      )
+      .execute();
+    await trx
+      .updateTable('people')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+      .where('tenant_id', '=', tenantId)
+      .where('manager_id', 'in', renamed)
+      .execute();
+  }
   if (created.length > 0) {
     await trx
       .insertInto('person_values')
