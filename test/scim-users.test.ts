@@ -280,6 +280,18 @@ describe('SCIM /Users', () => {
       patchBody({ op: 'replace', path: `${ENTERPRISE}:manager`, value: boss.id }),
     );
     expect(managed.json<Obj>()[ENTERPRISE].manager).toMatchObject({ value: boss.id });
+    // The report shows its manager's display name: renaming the manager changes the report's version.
+    const before = (await scim(t, token, 'GET', `/Users/${user.id}`)).json<Obj>();
+    await scim(
+      t,
+      token,
+      'PATCH',
+      `/Users/${boss.id}`,
+      patchBody({ op: 'replace', path: 'displayName', value: 'The Boss' }),
+    );
+    const after = (await scim(t, token, 'GET', `/Users/${user.id}`)).json<Obj>();
+    expect(after[ENTERPRISE].manager.displayName).toBe('The Boss');
+    expect(after.meta.version).not.toBe(before.meta.version);
     const minimal = await scim(
       t,
       token,

@@ -146,9 +146,18 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
         });
       }
     } else {
-      // Groups show each member's display name (or userName): a change to it changes them.
-      if ((columns.display_name ?? columns.user_name) !== (existing.display_name ?? existing.user_name))
+      // Groups show each member's display name (or userName), reports their manager's: a change
+      // to it changes them.
+      if ((columns.display_name ?? columns.user_name) !== (existing.display_name ?? existing.user_name)) {
         await groupsRepo.touchGroupsOf(trx, tenantId, id, now);
+        await trx
+          .updateTable('people')
+          .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+          .where('tenant_id', '=', tenantId)
+          .where('manager_id', '=', id)
+          .where('id', '<>', id)
+          .execute();
+      }
       const attributes = { ...parseJson<Record<string, unknown>>(existing.attributes, {}), scim: w.extra };
       await trx
         .updateTable('people')
