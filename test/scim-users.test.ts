@@ -292,6 +292,18 @@ describe('SCIM /Users', () => {
     const after = (await scim(t, token, 'GET', `/Users/${user.id}`)).json<Obj>();
     expect(after[ENTERPRISE].manager.displayName).toBe('The Boss');
     expect(after.meta.version).not.toBe(before.meta.version);
+    // Deleting the manager leaves the report without one (not pointing at a 404).
+    expect((await scim(t, token, 'DELETE', `/Users/${boss.id}`)).statusCode).toBe(204);
+    const orphan = (await scim(t, token, 'GET', `/Users/${user.id}`)).json<Obj>();
+    expect(orphan[ENTERPRISE].manager).toBeUndefined();
+    expect(orphan.meta.version).not.toBe(after.meta.version);
+    const byManager = await scim(
+      t,
+      token,
+      'GET',
+      `/Users?filter=${encodeURIComponent(`${ENTERPRISE}:manager.value eq "${boss.id}"`)}`,
+    );
+    expect(byManager.json<Obj>().totalResults).toBe(0);
     const minimal = await scim(
       t,
       token,

@@ -306,6 +306,14 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
           .where('tenant_id', '=', actor.tenantId)
           .where('person_id', '=', id)
           .execute();
+        // Their reports no longer have a manager SCIM can show (GET of the manager answers 404).
+        await trx
+          .updateTable('people')
+          .set((eb) => ({ manager_id: null, version: eb('version', '+', 1), updated_at: now }))
+          .where('tenant_id', '=', actor.tenantId)
+          .where('manager_id', '=', id)
+          .where('id', '<>', id)
+          .execute();
         await revokeTokens(trx, actor.tenantId, id, now);
         if (existing.status === 'active') {
           await recordEvents(trx, actor.tenantId, [
