@@ -66,7 +66,8 @@ function validateDomains(domains: string[]): string[] {
 
 /** Tenants: the organizations this server holds, each fully isolated from the others. */
 export function createTenantsService({ db }: { db: Db }) {
-  async function insertTenant(input: TenantInput, isSystem: boolean, ownerSecret?: string) {
+  /** Inserts a tenant; `creator`, when given, is audited in its own tenant in the same transaction. */
+  async function insertTenant(input: TenantInput, isSystem: boolean, ownerSecret?: string, creator?: Actor) {
     const slug = input.slug ?? slugify(input.name);
     if (!SLUG.test(slug))
       throw new AppError('bad_request', `slug: '${slug}' must be lower-case letters, digits and dashes`);
@@ -105,6 +106,13 @@ export function createTenantsService({ db }: { db: Db }) {
         targetId: id,
         details: { name: input.name, slug, ownerTokenId: tokenId },
       });
+      if (creator)
+        await recordAudit(trx, creator, {
+          action: 'tenant.created',
+          targetType: 'tenant',
+          targetId: id,
+          details: { name: input.name, slug },
+        });
       const row = await trx.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       return { tenant: toTenant(row), ownerToken: token };
     });
@@ -138,14 +146,7 @@ export function createTenantsService({ db }: { db: Db }) {
     async create(actor: Actor, input: TenantInput): Promise<{ tenant: Tenant; ownerToken: string }> {
       requireAction(actor, 'tenants:admin');
       await requireSystemTenant(actor);
-      const result = await insertTenant(input, false);
-      await recordAudit(db, actor, {
-        action: 'tenant.created',
-        targetType: 'tenant',
-        targetId: result.tenant.id,
-        details: { name: input.name, slug: result.tenant.slug },
-      });
-      return result;
+      return insertTenant(input, false, undefined, actor);
     },
 
     async list(actor: Actor): Promise<Tenant[]> {
