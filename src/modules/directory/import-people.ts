@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/db.js';
 import { newUuid } from '../../platform/ids/ids.js';
 import { recordEvents } from '../events/events.service.js';
+import { touchShowingNames } from '../scim/touch-versions.js';
 
 /** One directory person from a file import (already checked). */
 export interface PersonImport {
@@ -65,28 +66,8 @@ export async function importPeople(trx: Executor, tenantId: string, rows: Person
       deactivated_at = case when excluded.status = 'active' then null else coalesce(people.deactivated_at, excluded.updated_at) end,
       version = people.version + 1,
       updated_at = excluded.updated_at`.execute(trx);
-  if (renamed.length > 0) {
-    // Their groups' `members[].display` and their reports' `manager.displayName` change: so do
-    // the versions (ETags) of those groups and people.
-    await trx
-      .updateTable('groups')
-      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
-      .where('tenant_id', '=', tenantId)
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('group_members')
-          .select('group_id')
-          .where('tenant_id', '=', tenantId)
-          .where('person_id', 'in', renamed),
-      )
-      .execute();
-    await trx
-      .updateTable('people')
-      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
-      .where('tenant_id', '=', tenantId)
-      .where('manager_id', 'in', renamed)
-      .execute();
-  }
+  // Their groups' `members[].display` and their reports' `manager.displayName` change with them.
+  if (renamed.length > 0) await touchShowingNames(trx, tenantId, renamed, now);
   if (created.length > 0) {
     await trx
       .insertInto('person_values')

@@ -2,6 +2,7 @@
 import type { Executor } from '../../platform/db/db.js';
 import { parseJson } from '../../platform/db/json.js';
 import { AppError } from '../../platform/errors/app-error.js';
+import { touchPeople } from '../scim/touch-versions.js';
 import { type Obj, text } from './iam-input.js';
 import { type IamPermission, permissionById } from './permissions.service.js';
 
@@ -191,18 +192,6 @@ export async function setMembers(
       changed.add(m.id);
   }
   await touchPeople(ex, tenantId, [...changed], now);
-}
-
-/** Bumps the SCIM version of people (their role, as SCIM shows it, changed). */
-async function touchPeople(ex: Executor, tenantId: string, ids: string[], now: string): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) {
-    await ex
-      .updateTable('people')
-      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
-      .where('tenant_id', '=', tenantId)
-      .where('id', 'in', ids.slice(i, i + 500))
-      .execute();
-  }
 }
 
 /** Bumps the SCIM version of the people holding a role directly (renamed, or deleted next). */

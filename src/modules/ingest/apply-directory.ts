@@ -3,6 +3,7 @@ import { parseJson, toJson } from '../../platform/db/json.js';
 import { newId, newUuid } from '../../platform/ids/ids.js';
 import { currencyDecimals, toMinorUnits } from '../contracts/currencies.js';
 import { findOrCreateApp } from '../instances/instances.service.js';
+import { touchGroups, touchPeople } from '../scim/touch-versions.js';
 import { type ApplyContext, type EntityCounts, emptyCounts } from './apply-context.js';
 
 type Rec = Record<string, unknown>;
@@ -270,21 +271,8 @@ export async function applyGroupUsers(
     // SCIM shows memberships on both sides (a group's members, a person's groups): the versions
     // (ETags) of the group and of each person who joined or left change with them.
     if (add.length > 0 || remove.length > 0) {
-      await ctx.trx
-        .updateTable('groups')
-        .set((eb) => ({ version: eb('version', '+', 1), updated_at: ctx.now }))
-        .where('tenant_id', '=', ctx.tenantId)
-        .where('id', '=', groupId)
-        .execute();
-      const moved = [...add, ...remove];
-      for (let i = 0; i < moved.length; i += 500) {
-        await ctx.trx
-          .updateTable('people')
-          .set((eb) => ({ version: eb('version', '+', 1), updated_at: ctx.now }))
-          .where('tenant_id', '=', ctx.tenantId)
-          .where('id', 'in', moved.slice(i, i + 500))
-          .execute();
-      }
+      await touchGroups(ctx.trx, ctx.tenantId, [groupId], ctx.now);
+      await touchPeople(ctx.trx, ctx.tenantId, [...add, ...remove], ctx.now);
     }
     counts.created += add.length;
     counts.deactivated += remove.length;

@@ -161,13 +161,6 @@ export const groupsRepo = {
     );
   },
 
-  /** Bumps the version of the person's groups (their `members[].display` shows the person). */
-  async touchGroupsOf(db: Executor, tenantId: string, personId: string, now: string): Promise<void> {
-    await sql`update groups set version = version + 1, updated_at = ${now}
-      where tenant_id = ${tenantId} and id in (select m.group_id from group_members m
-        where m.tenant_id = ${tenantId} and m.person_id = ${personId})`.execute(db);
-  },
-
   /** The members among `ids` as a filter over `group_members m`. */
   memberIn(dialect: Dialect, ids: string[]): Expression<SqlBool> {
     return sql<SqlBool>`m.person_id in (select id from ${idsFrom(dialect, ids)} x)`;

@@ -9,12 +9,12 @@ import { type EventInput, recordEvents } from '../events/events.service.js';
 import { iamRepo } from '../iam/iam.repo.js';
 import { resolveActions } from '../iam/iam.service.js';
 import { userAttributeMap, userSortColumns } from './filter-maps.js';
-import { groupsRepo } from './groups.repo.js';
 import { compileList, type ListRequest } from './list-params.js';
 import { normalizeResource, type Resource } from './normalize.js';
 import { applyPatch, readPatchOperations } from './patch.js';
 import { customUserSchema, enterpriseSchema, sightlineUserSchema, userSchema } from './schemas.js';
 import { scimError } from './scim-error.js';
+import { touchGroupsOf, touchShowingNames } from './touch-versions.js';
 import { uniqueTransaction } from './unique.js';
 import { type PersonRow, primaryEmail, type UserWrite, userToScim, userWriteFrom } from './users.mapper.js';
 import { type ScimPerson, usersRepo } from './users.repo.js';
@@ -148,16 +148,8 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
     } else {
       // Groups show each member's display name (or userName), reports their manager's: a change
       // to it changes them.
-      if ((columns.display_name ?? columns.user_name) !== (existing.display_name ?? existing.user_name)) {
-        await groupsRepo.touchGroupsOf(trx, tenantId, id, now);
-        await trx
-          .updateTable('people')
-          .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
-          .where('tenant_id', '=', tenantId)
-          .where('manager_id', '=', id)
-          .where('id', '<>', id)
-          .execute();
-      }
+      if ((columns.display_name ?? columns.user_name) !== (existing.display_name ?? existing.user_name))
+        await touchShowingNames(trx, tenantId, [id], now);
       const attributes = { ...parseJson<Record<string, unknown>>(existing.attributes, {}), scim: w.extra };
       await trx
         .updateTable('people')
@@ -300,7 +292,7 @@ export function createScimUsersService({ db, dialect }: { db: Db; dialect: Diale
           .where('tenant_id', '=', actor.tenantId)
           .where('id', '=', id)
           .execute();
-        await groupsRepo.touchGroupsOf(trx, actor.tenantId, id, now);
+        await touchGroupsOf(trx, actor.tenantId, [id], now);
         await trx
           .deleteFrom('group_members')
           .where('tenant_id', '=', actor.tenantId)
