@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { startTestApp, systemTenantId, type TestApp, type TestResponse } from './helpers/app.js';
 import { skipPostgres } from './helpers/db.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are read loosely to find the ids they carry
@@ -603,13 +603,7 @@ describe.skipIf(skipPostgres)('audit: every mutation of every face leaves an ent
       SYNC_GUARD_MIN_ACTIVE: '2',
     });
     await t.app.queue.start(); // finishes, approvals and custom syncs apply
-    tenantId = (
-      await t.app.store.db
-        .selectFrom('tenants')
-        .select('id')
-        .where('is_system', '=', 1)
-        .executeTakeFirstOrThrow()
-    ).id;
+    tenantId = await systemTenantId(t);
   });
   afterAll(() => t?.close());
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PushOptions, push } from '../src/cli/push.js';
-import { createToken, startTestApp, type TestApp } from './helpers/app.js';
+import { createInstance, createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { testDb } from './helpers/db.js';
 
 // The CLI is transport-level; one store is enough.
@@ -26,15 +26,7 @@ describe.skipIf(testDb !== 'sqlite')('sightline CLI', () => {
         (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
       );
     });
-  const newInstance = async (appName: string) => {
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/instances',
-      token: t.ownerToken,
-      payload: { appName },
-    });
-    return created.json<{ data: { id: string } }>().data.id;
-  };
+  const newInstance = (appName: string) => createInstance(t, appName);
   const fileOf = (name: string, content: string) => {
     const file = join(t.env.DATA_DIR ?? '', name);
     writeFileSync(file, content);
@@ -52,13 +44,7 @@ describe.skipIf(testDb !== 'sqlite')('sightline CLI', () => {
 
   it('pushes a CSV file in pages through the HTTP API and reports the counts', async () => {
     const token = await createToken(t, 'integration');
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/instances',
-      token: t.ownerToken,
-      payload: { appName: 'Linear' },
-    });
-    const instance = created.json<{ data: { id: string } }>().data.id;
+    const instance = await createInstance(t, 'Linear');
     const file = join(t.env.DATA_DIR ?? '', 'people.csv');
     const rows = ['id,email,name,role'];
     for (let i = 0; i < 2500; i++)

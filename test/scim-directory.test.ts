@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startTestApp, type TestApp } from './helpers/app.js';
+import { createInstance, createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { skipPostgres } from './helpers/db.js';
 import { PATCH_OP, scim } from './helpers/scim.js';
 
@@ -16,13 +16,7 @@ describe.skipIf(skipPostgres)('SCIM over people made elsewhere', () => {
     await t.app.queue.start();
     token = await createToken(t, 'owner');
     const integration = await createToken(t, 'integration');
-    const instance = await t.request({
-      method: 'POST',
-      url: '/api/instances',
-      token: t.ownerToken,
-      payload: { appName: 'Wiki Tool' },
-    });
-    const instanceId = instance.json<{ data: { id: string } }>().data.id;
+    const instanceId = await createInstance(t, 'Wiki Tool');
     const base = `/v2/integrations-sync/instances/${instanceId}/syncs`;
     const sync = await t.request({ method: 'POST', url: base, token: integration });
     const syncId = sync.json<{ data: { id: string } }>().data.id;

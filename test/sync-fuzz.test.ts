@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startTestApp, type TestApp } from './helpers/app.js';
+import { createInstance, createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { skipPostgres } from './helpers/db.js';
 import { schemaFuzzer } from './helpers/schema-fuzz.js';
 
@@ -45,13 +45,7 @@ describe.skipIf(skipPostgres)('push-sync fuzz', () => {
     const fuzz = schemaFuzzer(Number(process.env.FUZZ_SEED ?? 20261203), schemas ?? {});
     const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
       t.request({ method, url: `/v2${url}`, token, ...(payload ? { payload } : {}) });
-    const instance = await t.request({
-      method: 'POST',
-      url: '/api/instances',
-      token: t.ownerToken,
-      payload: { appName: 'Fuzzed source' },
-    });
-    const base = `/integrations-sync/instances/${instance.json<{ data: { id: string } }>().data.id}/syncs`;
+    const base = `/integrations-sync/instances/${await createInstance(t, 'Fuzzed source')}/syncs`;
     const outcomes = { accepted: 0, refused: 0 };
     for (let round = 0; round < 4; round++) {
       const sync = (await call('POST', base)).json<{ data: { id: string } }>().data.id;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson } from '../src/platform/db/json.js';
-import { createToken, startTestApp, type TestApp } from './helpers/app.js';
+import { createInstance, createToken, startTestApp, systemTenantId, type TestApp } from './helpers/app.js';
 import { skipPostgres, testDb } from './helpers/db.js';
 
 interface SyncData {
@@ -23,28 +23,14 @@ describe.skipIf(skipPostgres)('push-sync staging: keys, digests, repeated ids, c
     t = await startTestApp({ SYNC_GUARD_MIN_ACTIVE: '5' });
     await t.app.queue.start();
     token = await createToken(t, 'integration');
-    tenantId = (
-      await t.app.store.db
-        .selectFrom('tenants')
-        .select('id')
-        .where('is_system', '=', 1)
-        .executeTakeFirstOrThrow()
-    ).id;
+    tenantId = await systemTenantId(t);
   });
   afterAll(() => t.close());
 
   const v2 = (method: 'GET' | 'POST', url: string, payload?: object) =>
     t.request({ method, url: `/v2/integrations-sync${url}`, token, ...(payload ? { payload } : {}) });
 
-  async function newInstance(appName: string): Promise<string> {
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/instances',
-      token: t.ownerToken,
-      payload: { appName },
-    });
-    return created.json<{ data: { id: string } }>().data.id;
-  }
+  const newInstance = (appName: string) => createInstance(t, appName);
 
   async function startSync(instanceId: string): Promise<string> {
     return (await v2('POST', `/instances/${instanceId}/syncs`)).json<{ data: { id: string } }>().data.id;

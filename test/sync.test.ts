@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson } from '../src/platform/db/json.js';
-import { createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { createInstance, createToken, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { expectAuthRules } from './helpers/auth-rules.js';
 import { expectContract } from './helpers/contract.js';
 import { skipPostgres, testDb } from './helpers/db.js';
@@ -71,16 +71,7 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
 
-  async function newInstance(appName: string): Promise<string> {
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/instances',
-      token: t.ownerToken,
-      payload: { appName },
-    });
-    expect(created.statusCode).toBe(201);
-    return created.json<{ data: { id: string } }>().data.id;
-  }
+  const newInstance = (appName: string) => createInstance(t, appName);
 
   async function push(
     instanceId: string,

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../src/modules/demo/demo.service.js';
-import { createTenant, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import {
+  createTenant,
+  startTestApp,
+  systemTenantId,
+  type TestApp,
+  type TestResponse,
+} from './helpers/app.js';
 import { skipPostgres } from './helpers/db.js';
 
 type Obj = Record<string, unknown>;
@@ -68,12 +74,7 @@ describe.skipIf(skipPostgres)('tenant isolation (every route)', () => {
     t = await startTestApp({ RATE_LIMIT_MAX: '1000000', MANAGE_USERS_RATE_LIMIT_MAX: '1000000' });
     await t.app.queue.start(); // syncs apply
     const a = as(t.ownerToken);
-    const tenant = await t.app.store.db
-      .selectFrom('tenants')
-      .select('id')
-      .where('is_system', '=', 1)
-      .executeTakeFirstOrThrow();
-    tenantA = tenant.id;
+    tenantA = await systemTenantId(t);
     // Tenant A: a demo estate, and one of everything the APIs create.
     await generateDemo(t.app.store.db, tenantA, { people: 25, apps: 6, seed: 11 });
     created(await a('POST', '/api/tokens', { name: `${MARKER} token`, role: 'viewer' }), 'token');

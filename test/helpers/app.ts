@@ -82,3 +82,26 @@ export async function createTenant(t: TestApp, name: string, slug?: string): Pro
     throw new Error(`tenant create failed: ${response.statusCode} ${response.body}`);
   return response.json<{ ownerToken: string }>().ownerToken;
 }
+
+/** Creates an instance of a new or existing app (by name) through the API; returns its id. */
+export async function createInstance(t: TestApp, appName: string): Promise<string> {
+  const response = await t.request({
+    method: 'POST',
+    url: '/api/instances',
+    token: t.ownerToken,
+    payload: { appName },
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`instance create failed: ${response.statusCode} ${response.body}`);
+  return response.json<{ data: { id: string } }>().data.id;
+}
+
+/** The id of the system (default) tenant, whose owner token is `t.ownerToken`. */
+export async function systemTenantId(t: TestApp): Promise<string> {
+  const tenant = await t.app.store.db
+    .selectFrom('tenants')
+    .select('id')
+    .where('is_system', '=', 1)
+    .executeTakeFirstOrThrow();
+  return tenant.id;
+}
