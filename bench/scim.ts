@@ -169,6 +169,11 @@ async function runOn(label: string, env: Record<string, string>, databaseUrl: st
     const serverCpuMs = (cpuMsOf(server.process.pid) ?? Number.NaN) - (serverCpu ?? Number.NaN);
     const { user, system } = process.cpuUsage(cannonCpu);
     const perRequestUs = (ms: number) => ((ms * 1000) / Math.max(1, load.requests.total)).toFixed(0);
+    const sample = await fetch(
+      `${server.url}/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userNames[5] ?? ''}"`)}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    const answerBytes = (await sample.arrayBuffer()).byteLength;
     const patchMs: number[] = [];
     for (let round = 0; round < 5; round++) {
       const group = await json(server, token, 'POST', '/scim/v2/Groups', { displayName: `Bench ${round}` });
@@ -186,9 +191,30 @@ async function runOn(label: string, env: Record<string, string>, databaseUrl: st
         `    CPU per request: server ${perRequestUs(serverCpuMs)} µs, autocannon ${perRequestUs((user + system) / 1000)} µs\n` +
         `  PATCH add 1,000 members            median ${median(patchMs).toFixed(1)} ms  (5 runs: ${patchMs.map((m) => m.toFixed(0)).join(', ')})\n`,
     );
-    return { load, people };
+    return { load, people, answerBytes };
   } finally {
     await server.stop();
+  }
+}
+
+/** Spawns a bench server script (`tsx`) on a free port and resolves once it prints its first line. */
+async function spawnReference(script: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+/** The same load against node:http answering a fixed body of Sightline's size (ceiling-server.ts). */
+async function runCeiling(answerBytes: number, userNames: string[]): Promise<CannonResult> {
+  const { url, child } = await spawnReference('bench/ceiling-server.ts', [String(answerBytes)]);
+  try {
+    await filterLoad(url, 'any', userNames.slice(0, 1000)).catch(() => undefined);
+    return await filterLoad(url, 'any', userNames);
+  } finally {
+    child.kill('SIGTERM');
   }
 }
 
@@ -206,18 +232,10 @@ async function runScimmy(people: { id: string; userName: string }[]): Promise<Ca
       })),
     ),
   );
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/scimmy-server.ts', String(port), file],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+  const { url, child } = await spawnReference('bench/scimmy-server.ts', [file]);
   try {
     return await filterLoad(
-      `http://127.0.0.1:${port}`,
+      url,
       'any',
       people.map((p) => p.userName),
     );
@@ -231,18 +249,32 @@ export async function run(args: string[]): Promise<void> {
   const only = args[args.indexOf('--only') + 1];
   let sqlite: CannonResult | undefined;
   let people: { id: string; userName: string }[] = [];
-  if (only !== 'postgres') ({ load: sqlite, people } = await runOn('SQLite (embedded)', {}, undefined));
+  let answerBytes = 0;
+  if (only !== 'postgres')
+    ({ load: sqlite, people, answerBytes } = await runOn('SQLite (embedded)', {}, undefined));
   if (only !== 'sqlite') {
     const pg = await startPostgres();
     if (!pg) process.stdout.write('\nPostgreSQL binaries not found: skipping the PostgreSQL run\n');
     else {
       try {
         const result = await runOn('PostgreSQL 15', { DATABASE_URL: pg.url }, pg.url);
-        if (!sqlite) people = result.people;
+        if (!sqlite) ({ people, answerBytes } = result);
       } finally {
         pg.stop();
       }
     }
+  }
+  const ceiling = await runCeiling(
+    answerBytes,
+    people.map((p) => p.userName),
+  );
+  process.stdout.write(
+    `\nCeiling (node:http answering a fixed ${answerBytes}-byte body, no work; same load): ${Math.round(ceiling.requests.average)} req/s  p50 ${ceiling.latency.p50} ms  p99 ${ceiling.latency.p99} ms\n`,
+  );
+  if (sqlite && ceiling.requests.average > 0) {
+    process.stdout.write(
+      `share of the ceiling, Sightline (SQLite): ${((100 * sqlite.requests.average) / ceiling.requests.average).toFixed(0)}%\n`,
+    );
   }
   const scimmy = await runScimmy(people);
   process.stdout.write(
