@@ -99,7 +99,8 @@ async function runOn(label: string, env: Record<string, string>, databaseUrl: st
     for (let i = 0; i < 20; i++) await get(server, '/v1.1/apps?sort=-annualCost&size=100');
     const appsMs: number[] = [];
     // 1,000 requests, as many as the users pages: a p99 of 300 was the third-slowest request alone.
-    for (let i = 0; i < 1000; i++) appsMs.push((await get(server, '/v1.1/apps?sort=-annualCost&size=100')).ms);
+    for (let i = 0; i < 1000; i++)
+      appsMs.push((await get(server, '/v1.1/apps?sort=-annualCost&size=100')).ms);
     // Users: every page, following nextCursor to the end.
     const usersMs: number[] = [];
     let cursor: string | null = null;
