@@ -4,6 +4,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, requireAction } from '../auth/actor.js';
+import { touchRoleHolders } from '../scim/touch-versions.js';
 import { builtinGuard, type Obj, text, uniqueName } from './iam-input.js';
 import { type IamListRequest, type IamPage, listPageIds } from './iam-list.js';
 import { foldPatch, readIamPatch } from './iam-patch.js';
@@ -15,7 +16,6 @@ import {
   roleById,
   setMembers,
   setPermissions,
-  touchHolders,
 } from './roles.store.js';
 
 /**
@@ -116,7 +116,7 @@ export function createRolesService({ db, dialect }: { db: Db; dialect: Dialect }
             : text(body.description, 'description', false);
         const mapper =
           partial && body.claim_mapper === undefined ? current.claimMapper : claimMapper(body.claim_mapper);
-        if (name !== current.name) await touchHolders(trx, actor.tenantId, current.id, now);
+        if (name !== current.name) await touchRoleHolders(trx, actor.tenantId, current.id, now);
         if (!onlyMembers) {
           await trx
             .updateTable('iam_roles')
@@ -183,7 +183,7 @@ export function createRolesService({ db, dialect }: { db: Db; dialect: Dialect }
             'conflict',
             `Role '${current.name}' is held by API tokens; revoke them or give them another role first`,
           );
-        await touchHolders(trx, actor.tenantId, id, nowIso());
+        await touchRoleHolders(trx, actor.tenantId, id, nowIso());
         await trx
           .deleteFrom('iam_role_assignments')
           .where('tenant_id', '=', actor.tenantId)

@@ -194,28 +194,6 @@ export async function setMembers(
   await touchPeople(ex, tenantId, [...changed], now);
 }
 
-/** Bumps the SCIM version of the people holding a role directly (renamed, or deleted next). */
-export async function touchHolders(
-  ex: Executor,
-  tenantId: string,
-  roleId: string,
-  now: string,
-): Promise<void> {
-  await ex
-    .updateTable('people')
-    .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
-    .where('tenant_id', '=', tenantId)
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('iam_role_assignments')
-        .select('principal_id')
-        .where('tenant_id', '=', tenantId)
-        .where('role_id', '=', roleId)
-        .where('principal_type', '=', 'person'),
-    )
-    .execute();
-}
-
 /** A role's claim mapper from a request body: an object of strings, or none. */
 export const claimMapper = (v: unknown): Record<string, string> => {
   if (v === undefined || v === null) return {};
