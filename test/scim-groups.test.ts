@@ -152,6 +152,19 @@ describe('SCIM /Groups', () => {
     );
     expect(hacked.statusCode).toBe(400);
     expect(hacked.json<Obj>().scimType).toBe('mutability');
+    // The required displayName cannot be removed (RFC 7644 §3.5.2.2).
+    const unnamed = await scim(
+      t,
+      token,
+      'PATCH',
+      `/Groups/${g.id}`,
+      patchBody({ op: 'remove', path: 'displayName' }),
+    );
+    expect(unnamed.statusCode).toBe(400);
+    expect(unnamed.json<Obj>()).toMatchObject({
+      scimType: 'mutability',
+      detail: expect.stringContaining('displayName'),
+    });
     // PATCHes that change nothing keep the version.
     const version = noop.json<Obj>().meta.version;
     for (const op of [

@@ -325,6 +325,9 @@ describe('SCIM /Users', () => {
       [{ op: 'replace', path: 'active', value: 'maybe' }, 'invalidValue'],
       [{ op: 'add', path: 'title', value: 123 }, 'invalidValue'],
       [{ op: 'replace', path: 'userName', value: true }, 'invalidValue'],
+      // RFC 7644 §3.5.2.2: a required attribute cannot be removed or unassigned.
+      [{ op: 'remove', path: 'userName' }, 'mutability'],
+      [{ op: 'replace', path: 'userName', value: null }, 'mutability'],
       [{ op: 'add', path: 'emails', value: 'x@example.com' }, 'invalidValue'],
       [{ op: 'replace', path: 'emails[type eq "work"].value', value: 42 }, 'invalidValue'],
       // A value filter that names an element that is not there (only `type eq` creates one).

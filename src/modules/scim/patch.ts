@@ -149,6 +149,10 @@ function applyAt(resource: Resource, op: PatchOperation, schemas: SchemaDef[]): 
     else container[name] = current;
     return;
   }
+  // RFC 7644 §3.5.2.2: removing (or unassigning) a required attribute is a mutability error.
+  const removal = op.op === 'remove' || op.value === null;
+  if (removal && def.required)
+    throw scimError('mutability', `${path}: required attribute, it cannot be removed`);
   if (op.op === 'remove') {
     delete container[name];
     return;
