@@ -16,11 +16,13 @@ interface CannonResult {
 type Cannon = (options: Record<string, unknown>) => Promise<CannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
 
-/** CPU time (user + system) of a process so far, in ms, from /proc (clock ticks of 10 ms). */
+/** CPU time (user + system) of a process and its children so far, in ms, from /proc (10 ms ticks). */
 function cpuMsOf(pid: number | undefined): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    const own = (Number(fields[11]) + Number(fields[12])) * 10;
+    return children.reduce((sum, child) => sum + (cpuMsOf(Number(child)) ?? 0), own);
   } catch {
     return undefined; // not Linux
   }
@@ -250,14 +252,30 @@ export async function run(args: string[]): Promise<void> {
   let sqlite: CannonResult | undefined;
   let people: { id: string; userName: string }[] = [];
   let answerBytes = 0;
-  if (only !== 'postgres')
-    ({ load: sqlite, people, answerBytes } = await runOn('SQLite (embedded)', {}, undefined));
+  // One HTTP process, then HTTP_PROCESSES=2 (a primary running jobs and two processes answering).
+  const runs = [1, 2].map((n) => ({
+    n,
+    env: n === 1 ? {} : { HTTP_PROCESSES: String(n) },
+    suffix: n === 1 ? '' : `, ${n} HTTP processes`,
+  }));
+  let sqliteMulti: CannonResult | undefined;
+  if (only !== 'postgres') {
+    for (const { n, env, suffix } of runs) {
+      const result = await runOn(`SQLite (embedded)${suffix}`, env, undefined);
+      if (n === 1) ({ load: sqlite, people, answerBytes } = result);
+      else sqliteMulti = result.load;
+    }
+  }
   if (only !== 'sqlite') {
-    const pg = await startPostgres();
-    if (!pg) process.stdout.write('\nPostgreSQL binaries not found: skipping the PostgreSQL run\n');
-    else {
+    for (const { env, suffix } of runs) {
+      // A fresh cluster for each run: the seed writes straight into an empty database.
+      const pg = await startPostgres();
+      if (!pg) {
+        process.stdout.write('\nPostgreSQL binaries not found: skipping the PostgreSQL runs\n');
+        break;
+      }
       try {
-        const result = await runOn('PostgreSQL 15', { DATABASE_URL: pg.url }, pg.url);
+        const result = await runOn(`PostgreSQL 15${suffix}`, { DATABASE_URL: pg.url, ...env }, pg.url);
         if (!sqlite) ({ people, answerBytes } = result);
       } finally {
         pg.stop();
@@ -273,7 +291,11 @@ export async function run(args: string[]): Promise<void> {
   );
   if (sqlite && ceiling.requests.average > 0) {
     process.stdout.write(
-      `share of the ceiling, Sightline (SQLite): ${((100 * sqlite.requests.average) / ceiling.requests.average).toFixed(0)}%\n`,
+      `share of the ceiling, Sightline (SQLite): ${((100 * sqlite.requests.average) / ceiling.requests.average).toFixed(0)}%` +
+        (sqliteMulti
+          ? `; with 2 HTTP processes: ${((100 * sqliteMulti.requests.average) / ceiling.requests.average).toFixed(0)}%`
+          : '') +
+        '\n',
     );
   }
   const scimmy = await runScimmy(people);

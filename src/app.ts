@@ -1,3 +1,4 @@
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { ingestAdminRoutes } from './api/admin/ingest.routes.js';
 import { signedUploadsRoutes } from './api/admin/signed-uploads.routes.js';
 import { tenantsRoutes } from './api/admin/tenants.routes.js';
@@ -75,8 +76,13 @@ export interface App {
   server: Server;
   /** Set on first start when no admin token was configured: print it once. */
   createdOwnerToken: string | undefined;
-  /** Starts jobs and the outbox relay, then listens. Returns the base URL. */
-  listen(): Promise<string>;
+  /** Starts jobs, the outbox relay and the periodic sweeps (once). */
+  startBackground(): Promise<void>;
+  /**
+   * Listens, after starting the background work unless `background` is false (an HTTP process of
+   * a server with several: its primary runs that work). Returns the base URL.
+   */
+  listen(options?: { background?: boolean }): Promise<string>;
   /** Stops accepting requests, finishes in-flight requests and jobs, closes the database. */
   close(): Promise<void>;
 }
@@ -89,6 +95,12 @@ export async function createApp(
     webhookRetryScheduleMs?: readonly number[];
     workflowBackoffMs?: number;
     workflowRetryLimit?: number;
+    /**
+     * One HTTP process of several (`serve` with `HTTP_PROCESSES` > 1): its primary has migrated
+     * and seeded the store, runs the jobs (`onJobQueued` tells it of a new one) and keeps the
+     * rate-limit counts (`rateLimitStore`).
+     */
+    httpProcess?: { rateLimitStore: FastifyRateLimitStoreCtor; onJobQueued: () => void };
   } = {},
 ): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
@@ -97,12 +109,22 @@ export async function createApp(
     dataDir: config.dataDir,
     lockWaitMs: config.sqliteLockWaitMs,
   });
-  await store.migrate();
+  if (!options.httpProcess) await store.migrate();
   const { db } = store;
 
   const queue: JobQueue = config.databaseUrl
-    ? createPgBossQueue({ connectionString: config.databaseUrl, log, pollMs: config.jobsPollMs })
-    : createEmbeddedQueue({ db, log, pollMs: config.jobsPollMs });
+    ? createPgBossQueue({
+        connectionString: config.databaseUrl,
+        log,
+        pollMs: config.jobsPollMs,
+        onQueuedElsewhere: options.httpProcess?.onJobQueued,
+      })
+    : createEmbeddedQueue({
+        db,
+        log,
+        pollMs: config.jobsPollMs,
+        onQueuedElsewhere: options.httpProcess?.onJobQueued,
+      });
   const outbox = createOutboxRelay({ db, log, pollMs: config.jobsPollMs });
 
   const webhookSettings = {
@@ -175,13 +197,16 @@ export async function createApp(
     }),
     { queue, outbox },
   );
-  const { createdToken } = await services.tenants.bootstrap(config.adminToken);
+  const { createdToken } = options.httpProcess
+    ? { createdToken: undefined }
+    : await services.tenants.bootstrap(config.adminToken);
 
   const server = await createServer({
     log,
     tokens: services.tokens,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimit: config.rateLimit,
+    rateLimitStore: options.httpProcess?.rateLimitStore,
   });
   await healthRoutes(server, { store });
   await tokensRoutes(server, services);
@@ -201,6 +226,19 @@ export async function createApp(
 
   let closing: Promise<void> | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  async function startBackground(): Promise<void> {
+    if (idleTimer) return;
+    idleTimer = setInterval(() => {
+      void services.syncs.expireIdle().catch((err: unknown) => log.error({ err }, 'idle sync expiry failed'));
+      void services.files
+        .sweepUnused()
+        .catch((err: unknown) => log.error({ err }, 'unused upload sweep failed'));
+    }, 60_000);
+    idleTimer.unref();
+    await queue.start();
+    outbox.start();
+  }
+
   return {
     config,
     log,
@@ -210,18 +248,9 @@ export async function createApp(
     services,
     server,
     createdOwnerToken: createdToken,
-    async listen() {
-      await queue.start();
-      outbox.start();
-      idleTimer = setInterval(() => {
-        void services.syncs
-          .expireIdle()
-          .catch((err: unknown) => log.error({ err }, 'idle sync expiry failed'));
-        void services.files
-          .sweepUnused()
-          .catch((err: unknown) => log.error({ err }, 'unused upload sweep failed'));
-      }, 60_000);
-      idleTimer.unref();
+    startBackground,
+    async listen(listenOptions = {}) {
+      if (listenOptions.background !== false) await startBackground();
       return server.listen({ port: config.port, host: config.host });
     },
     close() {

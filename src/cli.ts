@@ -2,14 +2,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { type App, createApp } from './app.js';
 import { formatResult, push } from './cli/push.js';
+import { formatDemoSummary, serve } from './cli/serve.js';
 import { systemActor } from './modules/auth/actor.js';
 import { expiryInstant } from './modules/auth/tokens.service.js';
-import { type DemoSummary, generateDemo, generateDemoIfEmpty } from './modules/demo/demo.service.js';
+import { generateDemo } from './modules/demo/demo.service.js';
 import { factEntities, snapshotEntities } from './modules/ingest/records.schema.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { openStore } from './platform/db/db.js';
 import { createLogger } from './platform/log/log.js';
-import { boundHeapGrowth } from './platform/runtime/heap.js';
 
 const program = new Command();
 program.name('sightline').description('Sightline: the system of record for your SaaS estate');
@@ -67,63 +67,11 @@ function expiryTime(value: string): string {
   }
 }
 
-function formatDemoSummary(tenant: string, s: DemoSummary): string {
-  return (
-    `Demo data in tenant '${tenant}': ${s.people} people, ${s.groups} groups, ${s.apps} apps, ` +
-    `${s.accounts} accounts, ${s.licenses} licenses, ${s.contracts} contracts, ` +
-    `${s.transactions} transactions, ${s.activities} activities\n`
-  );
-}
-
 program
   .command('serve')
   .description('Migrate the database and start the server')
   .option('--demo', 'fill the default tenant with demo data if it has no people yet (env DEMO=true)')
-  .action(async (opts: { demo?: boolean }) => {
-    boundHeapGrowth();
-    const cfg = config();
-    const app = await createApp(cfg);
-    const tenant = opts.demo || cfg.demo ? await app.services.tenants.find('default') : undefined;
-    // Before listening, so the first requests already see the demo organization.
-    const summary = tenant && (await generateDemoIfEmpty(app.store.db, tenant.id));
-    if (tenant && summary) process.stdout.write(formatDemoSummary(tenant.slug, summary));
-    const url = await app.listen();
-    const publicUrl = cfg.publicUrl ?? url.replace('http://127.0.0.1', 'http://localhost');
-    if (app.createdOwnerToken) {
-      process.stdout.write(
-        `\nSightline is running at ${publicUrl} (API docs: ${publicUrl}/docs)\n` +
-          `First start: created the default tenant. Its owner token, shown only this once:\n\n` +
-          `    ${app.createdOwnerToken}\n\n` +
-          `Use it as: curl -H "Authorization: Bearer <token>" ${publicUrl}/api/tenant\n\n`,
-      );
-    } else {
-      process.stdout.write(`Sightline is running at ${publicUrl} (API docs: ${publicUrl}/docs)\n`);
-    }
-    let stopping = false;
-    /** Work cut short: the process exits with 1; a job's transaction rolls back and it runs again. */
-    const abandon = (why: string) => {
-      app.log.warn(
-        `shutdown: ${why}; exiting with work unfinished (interrupted jobs run again on the next start)`,
-      );
-      process.exit(1);
-    };
-    const stop = async (signal: string) => {
-      if (stopping) return abandon(`${signal} received again`);
-      stopping = true;
-      app.log.info(
-        { signal, graceMs: cfg.shutdownGraceMs },
-        'shutting down: finishing in-flight requests and jobs',
-      );
-      setTimeout(
-        () => abandon(`in-flight work outlasted SHUTDOWN_GRACE_MS (${cfg.shutdownGraceMs} ms)`),
-        cfg.shutdownGraceMs,
-      ).unref();
-      await app.close();
-      process.exit(0);
-    };
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
-  });
+  .action((opts: { demo?: boolean }) => serve(config(), opts));
 
 program
   .command('migrate')

@@ -1,4 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -47,6 +47,8 @@ export interface ServerOptions {
   tokens: TokensService;
   bodyLimitBytes: number;
   rateLimit: { max: number; windowMs: number };
+  /** Where request counts live: this process (the default), or shared by the server's HTTP processes. */
+  rateLimitStore?: FastifyRateLimitStoreCtor | undefined;
 }
 
 /** A face: its URL prefix and how it renders errors. The longest matching prefix wins. */
@@ -213,6 +215,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     global: true,
     max: options.rateLimit.max,
     timeWindow: options.rateLimit.windowMs,
+    ...(options.rateLimitStore ? { store: options.rateLimitStore } : {}),
     // Keyed by the credential (hashed), so each token has its own budget; anonymous calls by address.
     keyGenerator: (request) => {
       const bearer = bearerOf(request);

@@ -11,6 +11,7 @@ const ENCRYPTION_KEY_REQUIRED =
 /** Environment variables Sightline reads, with their defaults. Documented in the README. */
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HTTP_PROCESSES: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -49,6 +50,8 @@ type Env = Static<typeof EnvSchema>;
 
 export interface Config {
   port: number;
+  /** Processes answering HTTP (`serve`); with more than one, a primary process runs jobs. */
+  httpProcesses: number;
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -125,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     : loadOrCreateKeyFile(dataDir);
   return {
     port: parsed.PORT,
+    httpProcesses: parsed.HTTP_PROCESSES,
     host: parsed.HOST,
     dataDir,
     databaseUrl: parsed.DATABASE_URL,

@@ -13,7 +13,13 @@ const DEFAULT_BACKOFF_MS = 1000;
  * The embedded job queue: rows in the `jobs` table worked by an in-process runner. A job whose
  * runner died (process crash) is taken again once its lock expires, so work survives restarts.
  */
-export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: number }): JobQueue {
+export function createEmbeddedQueue(options: {
+  db: Db;
+  log: Logger;
+  pollMs: number;
+  /** Called after an enqueue while this process does not run the queue (another process does). */
+  onQueuedElsewhere?: (() => void) | undefined;
+}): JobQueue {
   const { db, log, pollMs } = options;
   const definitions = new Map<string, JobDefinition<unknown>>();
   let timer: NodeJS.Timeout | undefined;
@@ -170,6 +176,7 @@ export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: numb
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return null;
       if (started) setImmediate(() => void poll());
+      else options.onQueuedElsewhere?.();
       return id;
     },
 
@@ -185,6 +192,10 @@ export function createEmbeddedQueue(options: { db: Db; log: Logger; pollMs: numb
       started = true;
       schedule();
       setImmediate(() => void poll());
+    },
+
+    wake() {
+      if (started) setImmediate(() => void poll());
     },
 
     async stop() {

@@ -34,6 +34,8 @@ export interface JobQueue {
   enqueue<T>(tenantId: string, name: string, payload: T, options?: EnqueueOptions): Promise<string | null>;
   /** Starts working the queue. */
   start(): Promise<void>;
+  /** Looks for due jobs now (another process queued one), if this process works the queue. */
+  wake(): void;
   /** Stops taking jobs and waits for running handlers to finish. */
   stop(): Promise<void>;
 }

@@ -61,6 +61,8 @@ export function createPgBossQueue(options: {
   connectionString: string;
   log: Logger;
   pollMs: number;
+  /** Called after an enqueue while this process does not work the queue (another process does). */
+  onQueuedElsewhere?: (() => void) | undefined;
 }): JobQueue {
   const { log } = options;
   // Our own pool (pg-boss runs on it) so a singleton enqueue can check and send in one transaction.
@@ -205,6 +207,7 @@ export function createPgBossQueue(options: {
       // A worker of this process picks the job up now rather than at its next poll.
       const worker = workers.get(name);
       if (id && worker) boss.notifyWorker(worker);
+      else if (id && !working) options.onQueuedElsewhere?.();
       return id;
     },
 
@@ -213,6 +216,10 @@ export function createPgBossQueue(options: {
       working = true;
       await connect();
       for (const definition of definitions.values()) await work(definition);
+    },
+
+    wake() {
+      for (const worker of workers.values()) boss.notifyWorker(worker);
     },
 
     async stop() {
