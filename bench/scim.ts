@@ -255,7 +255,7 @@ export async function run(args: string[]): Promise<void> {
   // One HTTP process, then HTTP_PROCESSES=2 (a primary running jobs and two processes answering).
   const runs = [1, 2].map((n) => ({
     n,
-    env: n === 1 ? {} : { HTTP_PROCESSES: String(n) },
+    env: (n === 1 ? {} : { HTTP_PROCESSES: String(n) }) as Record<string, string>,
     suffix: n === 1 ? '' : `, ${n} HTTP processes`,
   }));
   let sqliteMulti: CannonResult | undefined;

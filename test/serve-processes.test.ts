@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshStoreEnv, skipPostgres } from './helpers/db.js';
+import type { Obj } from './helpers/iam.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,7 +32,7 @@ function childrenOf(pid: number): number[] {
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: any;
+  body: Obj;
 }
 
 /** One request on a connection of its own, so the cluster's round robin hands it to the next process. */
@@ -137,7 +138,8 @@ describe.skipIf(skipPostgres)('serve with HTTP_PROCESSES=2', () => {
     const revoked = await newToken('viewer');
     expect((await once(port, 'GET', '/api/tenant', revoked.token)).status).toBe(200);
     expect((await once(port, 'DELETE', `/api/tokens/${revoked.id}`, owner)).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await once(port, 'GET', '/api/tenant', revoked.token)).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await once(port, 'GET', '/api/tenant', revoked.token)).status).toBe(401);
 
     // A sync finished through an HTTP process is applied by the primary's job runner, woken at once.
     const syncer = await newToken('admin');
@@ -167,7 +169,8 @@ describe.skipIf(skipPostgres)('serve with HTTP_PROCESSES=2', () => {
       await sleep(10);
     }
     const reader = await newToken('viewer');
-    for (let i = 0; i < 3; i++) expect((await once(port, 'GET', '/api/tenant', reader.token)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await once(port, 'GET', '/api/tenant', reader.token)).status).toBe(200);
     for (let i = 0; ; i++) {
       const now = childrenOf(pid);
       if (now.length === 2 && !now.includes(victim ?? 0)) break;
