@@ -3,11 +3,10 @@ import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { skipPostgres, testDb } from './helpers/db.js';
+import { sleep } from './helpers/net.js';
 
 // pg-boss polls at most every 0.5 s and counts retry delays in whole seconds: allow it longer.
 const WAIT_MS = testDb === 'postgres' ? 20_000 : 5_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls until `fn` returns something truthy. */
 async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;

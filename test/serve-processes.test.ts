@@ -2,23 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshStoreEnv, skipPostgres } from './helpers/db.js';
 import type { Obj } from './helpers/iam.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort, sleep } from './helpers/net.js';
 
 /** The process ids of a process's children (Linux). */
 function childrenOf(pid: number): number[] {

@@ -3,9 +3,8 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, startTestApp, type TestApp } from './helpers/app.js';
 import { testDb } from './helpers/db.js';
+import { sleep } from './helpers/net.js';
 import { scim, userBody } from './helpers/scim.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Another connection holding SQLite's write lock: the sync apply worker, or a CLI in another process.
 describe.skipIf(testDb !== 'sqlite')('SQLite write lock held by another connection', () => {
