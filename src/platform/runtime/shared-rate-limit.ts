@@ -35,15 +35,16 @@ interface Grant {
   ttl: number;
 }
 
-function isAsk(message: unknown): message is Ask {
-  return typeof message === 'object' && message !== null && (message as Ask).kind === KIND;
+/** An ask (on the primary) or a grant (in an HTTP process): this module's messages. */
+function isRateMessage<T extends Ask | Grant>(message: unknown): message is T {
+  return typeof message === 'object' && message !== null && (message as T).kind === KIND;
 }
 
 /** The primary's side: answers every HTTP process's asks; returns a function that stops it. */
 export function serveRateLedger(processes: number): () => void {
   const windows = new Map<string, { end: number; count: number }>();
   const onMessage = (worker: Worker, message: unknown) => {
-    if (!isAsk(message)) return;
+    if (!isRateMessage<Ask>(message)) return;
     const now = Date.now();
     const id = `${message.store}\u0000${message.key}`;
     let entry = windows.get(id);
@@ -52,7 +53,7 @@ export function serveRateLedger(processes: number): () => void {
       windows.set(id, entry);
     }
     const left = message.max - entry.count;
-    const granted = left <= 0 ? 0 : Math.min(left, Math.max(1, Math.floor(left / (4 * processes))));
+    const granted = left <= 0 ? 0 : Math.max(1, Math.floor(left / (4 * processes)));
     // Refused requests count too, as in the in-process store: `current` passes `max`.
     const current = entry.count + 1;
     entry.count += Math.max(granted, 1);
@@ -77,7 +78,7 @@ interface Lease {
   end: number;
   left: number;
   current: number;
-  /** A refusal: the window's count when it was refused (every request until `end` is refused). */
+  /** The ledger refused: every request of the key is refused until `end`. */
   refused: boolean;
 }
 
@@ -89,10 +90,9 @@ function ask(store: string, key: string, windowMs: number, max: number): Promise
   if (!listening) {
     listening = true;
     process.on('message', (message: unknown) => {
-      if (typeof message !== 'object' || message === null || (message as Grant).kind !== KIND) return;
-      const grant = message as Grant;
-      pending.get(grant.id)?.(grant);
-      pending.delete(grant.id);
+      if (!isRateMessage<Grant>(message)) return;
+      pending.get(message.id)?.(message);
+      pending.delete(message.id);
     });
   }
   return new Promise((resolve, reject) => {
