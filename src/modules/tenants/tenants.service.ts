@@ -66,8 +66,18 @@ function validateDomains(domains: string[]): string[] {
 
 /** Tenants: the organizations this server holds, each fully isolated from the others. */
 export function createTenantsService({ db }: { db: Db }) {
-  /** Inserts a tenant; `creator`, when given, is audited in its own tenant in the same transaction. */
-  async function insertTenant(input: TenantInput, isSystem: boolean, ownerSecret?: string, creator?: Actor) {
+  /**
+   * Inserts a tenant with its owner token (`ownerSecret`, else a new one); `creator`, when given, is
+   * audited in its own tenant in the same transaction.
+   */
+  async function insertTenant(
+    input: TenantInput,
+    {
+      isSystem,
+      ownerSecret,
+      creator,
+    }: { isSystem: boolean; ownerSecret?: string | undefined; creator?: Actor },
+  ) {
     const slug = input.slug ?? slugify(input.name);
     if (!SLUG.test(slug))
       throw new AppError('bad_request', `slug: '${slug}' must be lower-case letters, digits and dashes`);
@@ -136,8 +146,7 @@ export function createTenantsService({ db }: { db: Db }) {
       }
       const { tenant, ownerToken } = await insertTenant(
         { name: 'Default', slug: 'default' },
-        true,
-        adminToken,
+        { isSystem: true, ownerSecret: adminToken },
       );
       return adminToken ? { tenant } : { tenant, createdToken: ownerToken };
     },
@@ -146,7 +155,7 @@ export function createTenantsService({ db }: { db: Db }) {
     async create(actor: Actor, input: TenantInput): Promise<{ tenant: Tenant; ownerToken: string }> {
       requireAction(actor, 'tenants:admin');
       await requireSystemTenant(actor);
-      return insertTenant(input, false, undefined, actor);
+      return insertTenant(input, { isSystem: false, creator: actor });
     },
 
     async list(actor: Actor): Promise<Tenant[]> {
