@@ -108,6 +108,7 @@ export async function createApp(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     lockWaitMs: config.sqliteLockWaitMs,
+    cacheMb: config.sqliteCacheMb,
   });
   if (!options.httpProcess) await store.migrate();
   const { db } = store;

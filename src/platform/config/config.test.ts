@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       allowPrivateWebhookUrls: false,
       jobsPollMs: 500,
       shutdownGraceMs: 25_000,
+      sqliteCacheMb: 16,
       demo: false,
       ingest: { guardShare: 0.3, guardMinActive: 20, idleMs: 1440 * 60_000, finishWaitMs: 30_000 },
     });
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgresql://db.internal/sightline',
       SIGHTLINE_ENCRYPTION_KEY: KEY,
       SIGHTLINE_PUBLIC_URL: '',
+      SQLITE_CACHE_MB: '64',
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       allowPrivateWebhookUrls: true,
       databaseUrl: 'postgresql://db.internal/sightline',
       publicUrl: undefined,
+      sqliteCacheMb: 64,
       ingest: { guardShare: 0.5, idleMs: 120_000 },
     });
     expect(config.encryptionKey.equals(Buffer.alloc(32, 7))).toBe(true);
@@ -74,14 +77,16 @@ describe('loadConfig', () => {
       DATABASE_URL: 'mysql://x',
       SIGHTLINE_ENCRYPTION_KEY: KEY,
       JOBS_POLL_MS: '5',
+      SQLITE_CACHE_MB: '0',
     });
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^PORT: .*integer.*"abc"/),
         'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
         expect.stringMatching(/^DATABASE_URL: .*postgres.*"mysql:\/\/x"/),
         expect.stringMatching(/^JOBS_POLL_MS: must be >= 10/),
+        expect.stringMatching(/^SQLITE_CACHE_MB: must be >= 1/),
       ]),
     );
     const bad = () => loadConfig({ DATA_DIR: freshDir(), PORT: 'abc' });

@@ -29,6 +29,7 @@ const EnvSchema = Type.Object({
   JOBS_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 25_000 }),
   SQLITE_LOCK_WAIT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
+  SQLITE_CACHE_MB: Type.Integer({ minimum: 1, maximum: 65_536, default: 16 }),
   DEMO: Type.Boolean({ default: false }),
   SYNC_GUARD_SHARE: Type.Number({ minimum: 0, maximum: 1, default: 0.3 }),
   SYNC_GUARD_MIN_ACTIVE: Type.Integer({ minimum: 0, default: 20 }),
@@ -68,6 +69,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** SQLite: how long a write waits for another connection's write lock before a 503. */
   sqliteLockWaitMs: number;
+  /** SQLite: the page cache of the server's connection, in MiB. */
+  sqliteCacheMb: number;
   demo: boolean;
   ingest: { guardShare: number; guardMinActive: number; idleMs: number; finishWaitMs: number };
   /** The management face: `/users` has its own per-key budget (Torii documents 100/minute). */
@@ -142,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobsPollMs: parsed.JOBS_POLL_MS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     sqliteLockWaitMs: parsed.SQLITE_LOCK_WAIT_MS,
+    sqliteCacheMb: parsed.SQLITE_CACHE_MB,
     demo: parsed.DEMO,
     ingest: {
       guardShare: parsed.SYNC_GUARD_SHARE,

@@ -22,5 +22,13 @@ describe('the embedded (SQLite) store', () => {
     expect(await pragma('foreign_keys')).toBe(1);
     expect(await pragma('busy_timeout')).toBe(0);
     expect(await pragma('mmap_size')).toBe(0);
+    expect(await pragma('cache_size')).toBe(-16 * 1024);
+  });
+
+  it('takes the size of its page cache in MiB', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sightline-db-'));
+    store = openStore({ dataDir: dir, cacheMb: 64 });
+    const { rows } = await sql.raw('pragma cache_size').execute(store.db);
+    expect(Object.values(rows[0] as object)[0]).toBe(-64 * 1024);
   });
 });
