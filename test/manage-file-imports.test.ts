@@ -151,6 +151,42 @@ describe('Torii files and parsings', () => {
     expect(download.body).toBe(csv);
   });
 
+  it('imports a file of many pages (stored ten at a time): every row, each page once', async () => {
+    // 12,500 rows: 13 pages of 1,000 in two uploads; the last row repeats an email of the first page.
+    const rows = Array.from({ length: 12_499 }, (_, i) => `u${i}@big.test,${i % 2 ? 'member' : 'admin'}`);
+    const csv = ['Email,Role', ...rows, 'U5@big.test,owner'].join('\n');
+    const file = json(await upload('many.csv', Buffer.from(csv)));
+    json(
+      await mapColumns(
+        { fileId: file.id, appName: 'Big App', target: 'accounts' },
+        { Email: 'email', Role: 'role' },
+      ),
+    );
+    const done = await settled(file.parsingId);
+    expect(done).toMatchObject({
+      status: 'completed',
+      result: { rows: 12_500, imported: 12_499, rejected: 1 },
+    });
+    expect(done.result.errors).toEqual([
+      { field: 'email', index: 12_501, problem: "'u5@big.test' repeats row 7; each account may appear once" },
+    ]);
+    const accounts = await t.app.store.db
+      .selectFrom('app_accounts as a')
+      .innerJoin('apps as p', 'p.id', 'a.app_id')
+      .select(['a.email_lc', 'a.role', 'a.person_id'])
+      .where('p.name', '=', 'Big App')
+      .execute();
+    expect(new Set(accounts.map((a) => a.email_lc))).toEqual(new Set(rows.map((r) => r.split(',')[0])));
+    expect(accounts.filter((a) => a.person_id === null)).toEqual([]);
+    expect(accounts.filter((a) => a.role === 'admin')).toHaveLength(6_250);
+    const sync = await t.app.store.db
+      .selectFrom('syncs')
+      .select(['staged_keys', 'repeated_ids'])
+      .where('id', '=', String(done.syncId))
+      .executeTakeFirstOrThrow();
+    expect(sync).toEqual({ staged_keys: 12_499, repeated_ids: 0 });
+  });
+
   it('a CSV that breaks down past its header fails the parsing saying where, and imports nothing', async () => {
     // The header reads (columns detected); row 400 opens a quote that the file never closes.
     const good = Array.from({ length: 398 }, (_, i) => `q${i}@acme.test,Quoted ${i}`);

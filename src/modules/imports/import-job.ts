@@ -17,7 +17,12 @@ import { importTargets } from './targets.js';
 
 export const IMPORT_JOB = 'parsing.import';
 const PAGE = 1000;
-/** Page uploads an import keeps in flight while it reads on. */
+/**
+ * Pages stored together (one transaction): committing each page of keys on its own rewrote most of
+ * the keys' b-tree every time (storePages).
+ */
+const PAGES_PER_UPLOAD = 10;
+/** Uploads an import keeps in flight while it reads on. */
 const UPLOADS_IN_FLIGHT = 3;
 
 /** What the import job works with (the parsings service hands its own dependencies over). */
@@ -142,21 +147,24 @@ export function registerImportJob(deps: ImportJobDeps): void {
     const sync = await deps.syncs.create(actor, instance.id);
     await setState(tenantId, parsing.id, { status: 'importing', sync_id: sync.id });
     let pageNo = 0;
-    // Pages are uploaded while the next ones are read and checked: a few at a time, so a store
-    // that takes several writers (PostgreSQL) stores them in parallel; SQLite takes them in turn.
+    /** Pages read and checked, not yet handed to an upload. */
+    let pending: { page: number; data: Record<string, unknown>[] }[] = [];
+    // Pages are uploaded while the next ones are read and checked: a few uploads at a time, so a
+    // store that takes several writers (PostgreSQL) stores them in parallel; SQLite takes them in turn.
     const uploads: Promise<unknown>[] = [];
-    const upload = async (data: Record<string, unknown>[]) => {
-      pageNo++;
+    const upload = async () => {
+      const pages = pending;
+      pending = [];
+      if (pages.length === 0) return;
       // The oldest upload first: a failed one stops the import here.
       while (uploads.length >= UPLOADS_IN_FLIGHT) await uploads.shift();
-      const uploaded = deps.syncs.uploadPage(actor, {
+      const uploaded = deps.syncs.uploadPages(actor, {
         instanceId: instance.id,
         syncId: sync.id,
         // `direct` targets (licenses, people) returned above; `kind` and `entity` only narrow types.
         kind: target.kind === 'fact' ? 'fact' : 'snapshot',
         entity: target.entity === 'licenses' || target.entity === 'people' ? 'users' : target.entity,
-        page: pageNo,
-        data,
+        pages,
         // Every record passed the entity's schema in checkedPages.
         checked: true,
       });
@@ -166,8 +174,11 @@ export function registerImportJob(deps: ImportJobDeps): void {
     try {
       for await (const page of checkedPagesOf(parsing, file, payload.mapping)) {
         addCounts(result, page.counts);
-        if (page.records.length > 0) await upload(page.records);
+        if (page.records.length === 0) continue;
+        pending.push({ page: ++pageNo, data: page.records });
+        if (pending.length >= PAGES_PER_UPLOAD) await upload();
       }
+      await upload();
       for (const uploaded of uploads) await uploaded;
     } catch (error) {
       await Promise.allSettled(uploads);

@@ -232,12 +232,15 @@ export async function applyUsers(ctx: ApplyContext, staged: StagedUsers): Promis
   const { trx, h, tenantId, instanceId, appId, now } = ctx;
   if (!ctx.baseline) ctx.tally.events += await recordUserEvents(ctx);
 
+  // In person order: the accounts' index by person (every account of the tenant) then takes the new
+  // entries leaf by leaf instead of one random leaf each. 100k new accounts of existing people,
+  // among 1M accounts: SQLite 4.3 s in external id order, 1.5 s so; PostgreSQL 3.2 s, 2.8 s.
   await sql`insert into app_accounts (tenant_id, id, app_id, instance_id, person_id, external_id, email, email_lc, name,
               status, role, license, last_used_at, first_seen_at, attributes, created_at, updated_at, deactivated_at, digest)
-            select cast(${tenantId} as text), ${h.rowId('acc', sql`external_id`)}, cast(${appId} as text), cast(${instanceId} as text), person_id,
+            select cast(${tenantId} as text), ${h.rowId('acc', sql`person_id, external_id`)}, cast(${appId} as text), cast(${instanceId} as text), person_id,
               external_id, email, email_lc, name, status, role, license, last_used_at, cast(${now} as text), attributes,
               cast(${now} as text), cast(${now} as text), case when status = 'active' then null else cast(${now} as text) end, digest
-            from user_diff where account_id is null order by external_id`.execute(trx);
+            from user_diff where account_id is null order by person_id, external_id`.execute(trx);
 
   // Nothing to update (a baseline, say): skipped, or PostgreSQL scans the accounts to plan a join.
   if (staged.compared > 0) await updateCompared(ctx);

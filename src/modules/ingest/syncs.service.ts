@@ -12,7 +12,7 @@ import { applySync } from './apply-sync.js';
 import { createApplyWorkers } from './apply-worker.js';
 import { type SnapshotEntity, validateRecords } from './records.schema.js';
 import { createKeysTable, dropKeysTable } from './staged-keys.js';
-import { storePage } from './store-page.js';
+import { storePages } from './store-page.js';
 import { loadSync, toSync } from './sync-view.js';
 import type { IngestSettings, Sync, SyncStats } from './syncs.types.js';
 
@@ -102,6 +102,52 @@ export function createSyncsService(deps: {
     await deps.queue.enqueue(actor.tenantId, FINISH_JOB, { syncId: row.id }, { singletonKey: row.id });
   }
 
+  /**
+   * Stores pages of one entity of a running sync, together (one transaction): what the sync API's
+   * page upload does for one page, and in-process callers (a file import) for several.
+   */
+  async function uploadPages(
+    actor: Actor,
+    input: {
+      instanceId: string;
+      syncId: string;
+      kind: 'snapshot' | 'fact';
+      entity: SnapshotEntity;
+      pages: readonly { page: number; data: unknown[] }[];
+      /**
+       * Set by in-process callers that already checked every record against the entity schema
+       * (file imports check row by row to report each bad row): the pages are not checked twice.
+       */
+      checked?: true;
+    },
+  ): Promise<void> {
+    requireAction(actor, 'sync:write');
+    const row = await requireRunning(actor, input.instanceId, input.syncId);
+    if (parseJson<SyncStats>(row.stats, {}).finish_requested) {
+      throw new AppError('bad_request', `Sync ${input.syncId} is finishing; it accepts no more data`);
+    }
+    await requireActiveInstance(actor, input.instanceId, input.syncId);
+    for (const { page, data } of input.checked ? [] : input.pages) {
+      const problems = validateRecords(input.entity, data, PROBLEM_LIMIT);
+      const first = problems[0];
+      if (!first) continue;
+      // Problems are capped: past the cap, more records may be bad than those listed.
+      const records = new Set(problems.map((p) => p.index)).size;
+      throw new AppError(
+        'unprocessable',
+        `${records}${problems.length >= PROBLEM_LIMIT ? '+' : ''} record(s) break the ${input.entity} schema; first: ${first.field} ${first.problem}. Nothing of this ${input.pages.length > 1 ? `upload (page ${page})` : 'page'} was stored.`,
+        { problems },
+      );
+    }
+    await storePages(db, deps.store.dialect, {
+      tenantId: actor.tenantId,
+      syncId: input.syncId,
+      kind: input.kind,
+      entity: input.entity,
+      pages: input.pages,
+    });
+  }
+
   return {
     /** Waits for the apply workers to exit (call after the job queue stopped, before the store closes). */
     close: (): Promise<void> => workers?.close() ?? Promise.resolve(),
@@ -181,32 +227,13 @@ export function createSyncsService(deps: {
         entity: SnapshotEntity;
         page: number;
         data: unknown[];
-        /**
-         * Set by in-process callers that already checked every record against the entity schema
-         * (file imports check row by row to report each bad row): the page is not checked twice.
-         */
-        checked?: true;
       },
     ): Promise<void> {
-      requireAction(actor, 'sync:write');
-      const row = await requireRunning(actor, input.instanceId, input.syncId);
-      if (parseJson<SyncStats>(row.stats, {}).finish_requested) {
-        throw new AppError('bad_request', `Sync ${input.syncId} is finishing; it accepts no more data`);
-      }
-      await requireActiveInstance(actor, input.instanceId, input.syncId);
-      const problems = input.checked ? [] : validateRecords(input.entity, input.data, PROBLEM_LIMIT);
-      if (problems.length > 0) {
-        const first = problems[0];
-        // Problems are capped: past the cap, more records may be bad than those listed.
-        const records = new Set(problems.map((p) => p.index)).size;
-        throw new AppError(
-          'unprocessable',
-          `${records}${problems.length >= PROBLEM_LIMIT ? '+' : ''} record(s) break the ${input.entity} schema; first: ${first?.field} ${first?.problem}. Nothing of this page was stored.`,
-          { problems },
-        );
-      }
-      await storePage(db, deps.store.dialect, { ...input, tenantId: actor.tenantId });
+      const { page, data, ...rest } = input;
+      await uploadPages(actor, { ...rest, pages: [{ page, data }] });
     },
+
+    uploadPages,
 
     /**
      * Finishes a sync: the apply runs as a durable job off the request path; the request waits a
