@@ -140,7 +140,7 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
     }
   });
 
-  it('012 keeps only people with a department or externalId in those indexes, and lookups still use them', async () => {
+  it('012 keeps only people with a department or externalId in those indexes, and lookups still use them; 013 covers email links', async () => {
     const env = await freshStoreEnv();
     const store = openStore({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL });
     const db = store.db;
@@ -176,6 +176,13 @@ describe.skipIf(skipPostgres)(`migrations on ${testDb}`, () => {
       expect(await plan(`department = 'Sales'`)).toContain('people_tenant_id_department_ix');
       expect(await plan(`external_id = 'okta-1'`)).toContain('people_tenant_id_external_id_ix');
       expect(await plan('external_id is not null')).toContain('people_tenant_id_external_id_ix');
+      // 013: the email index carries the id, so a link by email reads no person's row.
+      expect(definitionOf('people_tenant_id_email_lc_ix')).toBe('');
+      expect(await plan(`email_lc = 'ann@example.com'`)).toMatch(
+        store.dialect === 'sqlite'
+          ? /COVERING INDEX people_tenant_id_email_lc_id_ix/
+          : /Index Only Scan using people_tenant_id_email_lc_id_ix/,
+      );
     } finally {
       await store.close();
     }

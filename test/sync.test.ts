@@ -98,6 +98,57 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     return v2('POST', `/integrations-sync/instances/${instanceId}/syncs/${syncId}/finish`);
   }
 
+  it('links each account to the person with its email: an existing one, one made per new email, another when it changes', async () => {
+    const a = await newInstance('Linked A');
+    const b = await newInstance('Linked B');
+    const db = t.app.store.db;
+    const personOf = async (instanceId: string, externalId: string) =>
+      (
+        await db
+          .selectFrom('app_accounts')
+          .select('person_id')
+          .where('instance_id', '=', instanceId)
+          .where('external_id', '=', externalId)
+          .executeTakeFirstOrThrow()
+      ).person_id;
+    const peopleWith = (emailLc: string) =>
+      db.selectFrom('people').select('id').where('email_lc', '=', emailLc).execute();
+    expect((await push(a, [{ entity: 'users', data: [userAt('links.test', 1)] }])).statusCode).toBe(200);
+    const [ann] = await peopleWith('user1@links.test');
+    expect(ann).toBeDefined();
+    const first = await push(b, [
+      {
+        entity: 'users',
+        data: [
+          user(1, { email: 'USER1@Links.test' }),
+          user(2, { email: 'new@links.test' }),
+          user(3, { email: 'New@links.test' }),
+        ],
+      },
+    ]);
+    expect(first.json<SyncBody>().data.status).toBe('finished');
+    expect(await personOf(b, 'u1')).toBe(ann?.id);
+    const made = await peopleWith('new@links.test');
+    expect(made).toHaveLength(1);
+    expect(await personOf(b, 'u2')).toBe(made[0]?.id);
+    expect(await personOf(b, 'u3')).toBe(made[0]?.id);
+    expect(await peopleWith('user1@links.test')).toHaveLength(1);
+    // u1 now uses the other email: its account follows it to that person.
+    const second = await push(b, [
+      {
+        entity: 'users',
+        data: [
+          user(1, { email: 'new@links.test' }),
+          user(2, { email: 'new@links.test' }),
+          user(3, { email: 'New@links.test' }),
+        ],
+      },
+    ]);
+    expect(second.json<SyncBody>().data.status).toBe('finished');
+    expect(await personOf(b, 'u1')).toBe(made[0]?.id);
+    expect(await personOf(a, 'u1')).toBe(ann?.id);
+  });
+
   it('lists, reads and updates instances per the contract', async () => {
     const id = await newInstance('Slack');
     const list = await v2('GET', '/integrations-sync/instances');

@@ -24,6 +24,7 @@ const tempTables = [
   'user_delta',
   'user_candidates',
   'stage_users',
+  'user_matched',
   'new_people',
   'user_diff',
   'people_by_email',

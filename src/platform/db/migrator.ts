@@ -11,6 +11,7 @@ import * as groupMembersByPerson from './migrations/009-group-members-by-person.
 import * as stagedKeys from './migrations/010-staged-keys.js';
 import * as appFiguresRow from './migrations/011-app-figures-row.js';
 import * as partialPeopleIndexes from './migrations/012-partial-people-indexes.js';
+import * as peopleEmailCovering from './migrations/013-people-email-covering.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -35,6 +36,7 @@ const migrations: Record<string, MigrationModule> = {
   '010-staged-keys': stagedKeys,
   '011-app-figures-row': appFiguresRow,
   '012-partial-people-indexes': partialPeopleIndexes,
+  '013-people-email-covering': peopleEmailCovering,
 };
 
 /** Names of every migration, in the order they apply. */
