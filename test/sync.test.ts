@@ -116,16 +116,19 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     expect((await push(a, [{ entity: 'users', data: [userAt('links.test', 1)] }])).statusCode).toBe(200);
     const [ann] = await peopleWith('user1@links.test');
     expect(ann).toBeDefined();
-    const first = await push(b, [
-      {
-        entity: 'users',
-        data: [
-          user(1, { email: 'USER1@Links.test' }),
-          user(2, { email: 'new@links.test' }),
-          user(3, { email: 'New@links.test' }),
-        ],
-      },
-    ]);
+    /** B's snapshot: u1 at `email`, u2 and u3 sharing a new email (in two cases). */
+    const pushB = (email: string) =>
+      push(b, [
+        {
+          entity: 'users',
+          data: [
+            user(1, { email }),
+            user(2, { email: 'new@links.test' }),
+            user(3, { email: 'New@links.test' }),
+          ],
+        },
+      ]);
+    const first = await pushB('USER1@Links.test');
     expect(first.json<SyncBody>().data.status).toBe('finished');
     expect(await personOf(b, 'u1')).toBe(ann?.id);
     const made = await peopleWith('new@links.test');
@@ -134,16 +137,7 @@ describe.skipIf(skipPostgres)('push-sync (Zluri v2)', () => {
     expect(await personOf(b, 'u3')).toBe(made[0]?.id);
     expect(await peopleWith('user1@links.test')).toHaveLength(1);
     // u1 now uses the other email: its account follows it to that person.
-    const second = await push(b, [
-      {
-        entity: 'users',
-        data: [
-          user(1, { email: 'new@links.test' }),
-          user(2, { email: 'new@links.test' }),
-          user(3, { email: 'New@links.test' }),
-        ],
-      },
-    ]);
+    const second = await pushB('new@links.test');
     expect(second.json<SyncBody>().data.status).toBe('finished');
     expect(await personOf(b, 'u1')).toBe(made[0]?.id);
     expect(await personOf(a, 'u1')).toBe(ann?.id);

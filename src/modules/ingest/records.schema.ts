@@ -1,7 +1,7 @@
 import { type TObject, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FieldProblem } from '../../platform/errors/app-error.js';
+import { AppError, type FieldProblem } from '../../platform/errors/app-error.js';
 
 const Str = (max = 500) => Type.String({ minLength: 1, maxLength: max });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -246,4 +246,24 @@ function crossFieldProblem(
     return { field: 'end_date', problem: 'must not be before start_date' };
   }
   return undefined;
+}
+
+/** At most this many record problems are listed in a refused page's 422. */
+const PROBLEM_LIMIT = 100;
+
+/**
+ * Refuses records that break the entity's schema: 422 listing each bad record's index, field and
+ * problem, saying that nothing of `unit` ("this page", say) was stored.
+ */
+export function requireValidRecords(entity: SnapshotEntity, records: unknown[], unit: string): void {
+  const problems = validateRecords(entity, records, PROBLEM_LIMIT);
+  const first = problems[0];
+  if (!first) return;
+  // Problems are capped: past the cap, more records may be bad than those listed.
+  const count = new Set(problems.map((p) => p.index)).size;
+  throw new AppError(
+    'unprocessable',
+    `${count}${problems.length >= PROBLEM_LIMIT ? '+' : ''} record(s) break the ${entity} schema; first: ${first.field} ${first.problem}. Nothing of ${unit} was stored.`,
+    { problems },
+  );
 }

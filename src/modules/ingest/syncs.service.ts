@@ -10,15 +10,13 @@ import { recordEvents } from '../events/events.service.js';
 import { getInstanceRow } from '../instances/instances.service.js';
 import { applySync } from './apply-sync.js';
 import { createApplyWorkers } from './apply-worker.js';
-import { type SnapshotEntity, validateRecords } from './records.schema.js';
+import { requireValidRecords } from './records.schema.js';
 import { createKeysTable, dropKeysTable } from './staged-keys.js';
 import { storePages } from './store-page.js';
 import { loadSync, toSync } from './sync-view.js';
-import type { IngestSettings, Sync, SyncStats } from './syncs.types.js';
+import type { IngestSettings, PagesTarget, Sync, SyncStats } from './syncs.types.js';
 
 export const FINISH_JOB = 'sync.finish';
-/** At most this many record problems are listed in a refused page's 422. */
-const PROBLEM_LIMIT = 100;
 
 /** Push-sync sessions: one running sync per instance, staged pages, finish through the job queue. */
 export function createSyncsService(deps: {
@@ -108,11 +106,7 @@ export function createSyncsService(deps: {
    */
   async function uploadPages(
     actor: Actor,
-    input: {
-      instanceId: string;
-      syncId: string;
-      kind: 'snapshot' | 'fact';
-      entity: SnapshotEntity;
+    input: PagesTarget & {
       pages: readonly { page: number; data: unknown[] }[];
       /**
        * Set by in-process callers that already checked every record against the entity schema
@@ -127,18 +121,12 @@ export function createSyncsService(deps: {
       throw new AppError('bad_request', `Sync ${input.syncId} is finishing; it accepts no more data`);
     }
     await requireActiveInstance(actor, input.instanceId, input.syncId);
-    for (const { page, data } of input.checked ? [] : input.pages) {
-      const problems = validateRecords(input.entity, data, PROBLEM_LIMIT);
-      const first = problems[0];
-      if (!first) continue;
-      // Problems are capped: past the cap, more records may be bad than those listed.
-      const records = new Set(problems.map((p) => p.index)).size;
-      throw new AppError(
-        'unprocessable',
-        `${records}${problems.length >= PROBLEM_LIMIT ? '+' : ''} record(s) break the ${input.entity} schema; first: ${first.field} ${first.problem}. Nothing of this ${input.pages.length > 1 ? `upload (page ${page})` : 'page'} was stored.`,
-        { problems },
+    for (const { page, data } of input.checked ? [] : input.pages)
+      requireValidRecords(
+        input.entity,
+        data,
+        input.pages.length > 1 ? `this upload (page ${page})` : 'this page',
       );
-    }
     await storePages(db, deps.store.dialect, {
       tenantId: actor.tenantId,
       syncId: input.syncId,
@@ -218,17 +206,7 @@ export function createSyncsService(deps: {
      * 422 listing each bad record's index, field and problem, and nothing of the page is stored.
      * Re-sending a page number replaces that page.
      */
-    async uploadPage(
-      actor: Actor,
-      input: {
-        instanceId: string;
-        syncId: string;
-        kind: 'snapshot' | 'fact';
-        entity: SnapshotEntity;
-        page: number;
-        data: unknown[];
-      },
-    ): Promise<void> {
+    async uploadPage(actor: Actor, input: PagesTarget & { page: number; data: unknown[] }): Promise<void> {
       const { page, data, ...rest } = input;
       await uploadPages(actor, { ...rest, pages: [{ page, data }] });
     },

@@ -1,4 +1,5 @@
 import type { EntityCounts } from './apply-context.js';
+import type { SnapshotEntity } from './records.schema.js';
 
 /** A sync session as every face shows it: the Zluri contract's fields plus Sightline's counts. */
 export interface Sync {
@@ -49,4 +50,12 @@ export interface IngestSettings {
   idleMs: number;
   /** How long a finish request waits for the apply before answering with the running sync. */
   finishWaitMs: number;
+}
+
+/** Where uploaded pages go: one entity of a running sync of an instance. */
+export interface PagesTarget {
+  instanceId: string;
+  syncId: string;
+  kind: 'snapshot' | 'fact';
+  entity: SnapshotEntity;
 }
